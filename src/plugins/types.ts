@@ -1,0 +1,105 @@
+/**
+ * The plugin contract (spec §5.1): request hooks at `early_request`, `request` and
+ * `proxy_upstream` that may answer; header hooks on the upstream response and on the response
+ * sent; body filters on both. Chains are split by step when the snapshot is built, so a hook
+ * never runs at a step its plugin was not configured for.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import type { RequestContext } from '../core/context.ts'
+import type { HttpResponse } from '../core/http-response.ts'
+
+/** Where in the request lifecycle a plugin runs; names match Pingap's `step`. */
+export const PLUGIN_STEPS = [
+  'early_request',
+  'request',
+  'proxy_upstream',
+  'upstream_response',
+  'response',
+] as const
+export type PluginStep = (typeof PLUGIN_STEPS)[number]
+export type RequestStep = 'early_request' | 'request' | 'proxy_upstream'
+
+/** The response head as it will be sent; hooks mutate it in place. */
+export interface ResponseHead {
+  status: number
+  headers: OutgoingHttpHeaders
+  readonly upstreamHeaders?: IncomingHttpHeaders
+}
+
+/**
+ * Transforms one body chunk. Called with `end = true` exactly once, possibly with an empty
+ * chunk. Returning `null` drops the chunk (e.g. while buffering).
+ */
+export type BodyFilter = (chunk: Buffer, end: boolean) => Buffer | null
+
+/** A configured plugin instance. */
+export interface Plugin {
+  /** Registry key, e.g. "basic_auth". */
+  readonly category: string
+  /** The `<name>` of `[plugins.<name>]`. */
+  readonly name: string
+  /** Hash of the plugin's table; an unchanged hash keeps the instance on reload. */
+  readonly hash: string
+  readonly step: PluginStep
+
+  /** Request steps. Return a response to answer and end the request; nothing to continue. */
+  onRequest?(ctx: RequestContext): HttpResponse | undefined | Promise<HttpResponse | undefined>
+  /** Upstream response head, before caching and before `response` hooks. */
+  onUpstreamResponse?(ctx: RequestContext, head: ResponseHead): void
+  /** Response head before it is sent. Plugin-made responses skip this, as in Pingap. */
+  onResponse?(ctx: RequestContext, head: ResponseHead): void | Promise<void>
+  /** Once per upstream response; return a filter to see the body, undefined to leave it alone. */
+  onUpstreamResponseBody?(ctx: RequestContext, head: ResponseHead): BodyFilter | undefined
+  /** Like onUpstreamResponseBody, for the body as sent downstream. */
+  onResponseBody?(ctx: RequestContext, head: ResponseHead): BodyFilter | undefined
+  /** Starts timers this instance needs; called once just before the swap that first uses it. */
+  start?(): void
+  /** Releases timers, sockets, caches; called when a reload drops the instance. */
+  close?(): Promise<void>
+}
+
+/** What a factory gets to build one instance. */
+export interface PluginInit<Conf> {
+  readonly name: string
+  readonly hash: string
+  readonly step: PluginStep
+  readonly conf: Conf
+}
+
+/** How a category turns one `[plugins.<name>]` table into a Plugin. */
+export interface PluginFactory<Conf = unknown> {
+  readonly category: string
+  /** Steps this category can run at; any other configured `step` is a config error. */
+  readonly steps: readonly PluginStep[]
+  readonly defaultStep: PluginStep
+  /** Validates the raw table (every key checked, unknown keys rejected); throws ConfigError. */
+  parse(raw: Readonly<Record<string, unknown>>, path: string): Conf
+  create(init: PluginInit<Conf>): Plugin
+}
+
+export type RequestPlugin = Plugin & Required<Pick<Plugin, 'onRequest'>>
+export type UpstreamResponsePlugin = Plugin & Required<Pick<Plugin, 'onUpstreamResponse'>>
+export type ResponsePlugin = Plugin & Required<Pick<Plugin, 'onResponse'>>
+export type UpstreamBodyPlugin = Plugin & Required<Pick<Plugin, 'onUpstreamResponseBody'>>
+export type BodyPlugin = Plugin & Required<Pick<Plugin, 'onResponseBody'>>
+
+/**
+ * Plugin chains of one location, split by hook when the snapshot is built.
+ * `null` means "nothing to run", so the hot path is one comparison.
+ */
+export interface LocationChains {
+  readonly request: Readonly<Record<RequestStep, readonly RequestPlugin[] | null>>
+  readonly upstreamResponse: readonly UpstreamResponsePlugin[] | null
+  readonly upstreamBody: readonly UpstreamBodyPlugin[] | null
+  readonly response: readonly ResponsePlugin[] | null
+  readonly body: readonly BodyPlugin[] | null
+}
+
+/** Chains for a location without plugins. */
+export const EMPTY_CHAINS: LocationChains = Object.freeze({
+  request: Object.freeze({ early_request: null, request: null, proxy_upstream: null }),
+  upstreamResponse: null,
+  upstreamBody: null,
+  response: null,
+  body: null,
+})

@@ -1,0 +1,74 @@
+/** Contracts of upstreams: backends, load-balancing selectors, health checkers. */
+import type { Dispatcher } from 'undici'
+import type { RequestContext } from '../core/context.ts'
+
+/** One backend address of an upstream, with its connection pool and health flag. */
+export interface Backend {
+  /** `ip:port` (IPv6 as `[::1]:80`). */
+  readonly address: string
+  readonly host: string
+  readonly port: number
+  readonly weight: number
+  /** Set by the health monitor (this process) or the primary over IPC. */
+  healthy: boolean
+  /** The undici Pool used to forward to this backend (keep-alive, no pipelining). */
+  readonly pool: Dispatcher
+}
+
+/** A load-balancing algorithm: `round_robin`, `hash:ip`, ... */
+export interface Selector {
+  readonly algorithm: string
+  /**
+   * Picks among healthy backends not in `exclude`; undefined when none is usable. Considers
+   * every backend (decisions §3).
+   */
+  select(
+    backends: readonly Backend[],
+    ctx: RequestContext,
+    exclude?: ReadonlySet<Backend>,
+  ): Backend | undefined
+}
+
+/** One probe against one backend. Resolves when healthy, rejects with the reason otherwise. */
+export interface HealthChecker {
+  readonly kind: 'tcp' | 'http' | 'grpc'
+  check(backend: { host: string; port: number }, signal: AbortSignal): Promise<void>
+}
+
+/** Per-request forwarding settings derived from `[upstreams.<name>]`, in milliseconds. */
+export interface UpstreamOptions {
+  readonly connectTimeoutMs: number | undefined
+  readonly readTimeoutMs: number | undefined
+  readonly writeTimeoutMs: number | undefined
+  readonly idleTimeoutMs: number
+  /** TLS towards the backend (a non-empty `sni`). */
+  readonly tls: boolean
+  readonly sni: string | undefined
+  readonly verifyCert: boolean
+}
+
+/** A compiled `[upstreams.<name>]`: backends, selector, pools, health state. */
+export interface Upstream {
+  readonly name: string
+  readonly hash: string
+  readonly options: UpstreamOptions
+  /** `discovery = "transparent"`: the backend is the request host (see backendFor). */
+  readonly transparent: boolean
+  /** Current backends (DNS discovery may replace the list). */
+  readonly backends: readonly Backend[]
+  /** Picks a healthy backend among all of them; undefined when none (→ 503). */
+  pick(ctx: RequestContext, exclude?: ReadonlySet<Backend>): Backend | undefined
+  /** For transparent upstreams: the backend for a request host (pool cached per host). */
+  backendFor(host: string): Backend
+  /** Applies a health verdict (from the monitor in this process, or the primary over IPC). */
+  setHealthy(address: string, healthy: boolean): void
+  /** Starts discovery timers (DNS). Never called by the pure snapshot build. */
+  start(): void
+  /** Stops timers and closes pools once in-flight requests finish. */
+  close(): Promise<void>
+}
+
+/** Runs the health checks of one upstream and reports each flip. */
+export interface HealthMonitor {
+  stop(): void
+}
