@@ -4,7 +4,7 @@
  * request only through this object. Plugins may edit `headers`, `path` and `query`: the
  * forwarded request is built from them.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
 
 /** Upstream-side timings in milliseconds, for the access log, Server-Timing and metrics. */
 export interface UpstreamTimings {
@@ -59,10 +59,16 @@ export interface RequestContext {
   pluginTimings: Array<[string, number]> | undefined
   /** Request body bytes read. */
   payloadSize: number
+  /** Response body bytes sent. */
+  responseSize: number
+  /** Final status sent (499 when the client went away first). */
+  status: number
   /** Extra cache-key parts other plugins add (compression, image_optim). */
   cacheKeys: string[] | undefined
   /** Per-request state for plugins, keyed by plugin name. */
   state: Map<string, unknown> | undefined
+  /** The response headers as sent (for `{<Header}` in the access log). */
+  sentHeaders: OutgoingHttpHeaders | undefined
   /** Headers plugins want on the final response (e.g. x-request-id), added before sending. */
   responseHeaders: Array<[string, string]> | undefined
 }

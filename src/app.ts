@@ -1,0 +1,135 @@
+/**
+ * The composition root for one process (threads = 1): the control plane (store, watcher,
+ * pipeline, versions, health monitors) and the data plane (runtime, listeners) side by side.
+ */
+import { parseConfig } from './config/parse.ts'
+import type { ConfigStore } from './config/store.ts'
+import type { LoadedConfig } from './config/types.ts'
+import { configureLogger, logger } from './core/logger.ts'
+import { HealthMonitors } from './control/health.ts'
+import { ConfigPipeline, type DataPlane, type PipelineResult } from './control/pipeline.ts'
+import { VersionLog, type ConfigVersion } from './control/versions.ts'
+import { createBuiltinRegistry } from './plugins/builtin/index.ts'
+import { BUILTIN_PLUGIN_TABLES } from './plugins/builtin/defaults.ts'
+import { Listeners } from './proxy/listeners.ts'
+import { createRequestObserver, type RequestObserver } from './proxy/observer.ts'
+import { buildSnapshot, type BuildDeps } from './runtime/build.ts'
+import { Runtime } from './runtime/runtime.ts'
+import type { Snapshot } from './runtime/snapshot.ts'
+
+const log = logger.child({ module: 'app' })
+
+/** Build dependencies shared by the live build and `-t`. */
+export function buildDeps(loaded?: LoadedConfig): BuildDeps {
+  return {
+    registry: createBuiltinRegistry(),
+    builtinPlugins: BUILTIN_PLUGIN_TABLES,
+    ...(loaded !== undefined ? { sources: loaded.sources } : {}),
+  }
+}
+
+/** Validates everything start-up would (`-t`): parse, then a dry-run build that starts nothing. */
+export async function checkConfig(store: ConfigStore): Promise<Snapshot> {
+  const loaded = await store.load()
+  const config = parseConfig(loaded)
+  const snapshot = buildSnapshot(config, undefined, 0, buildDeps(loaded))
+  await Promise.allSettled([...snapshot.upstreams.values()].map((u) => u.close()))
+  return snapshot
+}
+
+export interface AppOptions {
+  readonly store: ConfigStore
+  readonly autoreload: boolean
+}
+
+export class App {
+  readonly runtime: Runtime
+  readonly listeners: Listeners
+  readonly pipeline: ConfigPipeline
+  readonly versions: VersionLog
+  readonly #health: HealthMonitors
+  readonly #observer: RequestObserver
+  readonly #store: ConfigStore
+  readonly #watch = new AbortController()
+  #stopping: Promise<void> | undefined
+
+  private constructor(
+    runtime: Runtime,
+    listeners: Listeners,
+    versions: VersionLog,
+    health: HealthMonitors,
+    observer: RequestObserver,
+    store: ConfigStore,
+  ) {
+    this.runtime = runtime
+    this.listeners = listeners
+    this.versions = versions
+    this.#health = health
+    this.#observer = observer
+    this.#store = store
+    const dataPlane: DataPlane = {
+      publish: (version, loaded) => this.#publish(version, loaded),
+    }
+    this.pipeline = new ConfigPipeline({ store, versions, dataPlane })
+  }
+
+  /** Loads the config, opens every listener and starts health checks (and the watcher). */
+  static async start(options: AppOptions): Promise<App> {
+    const loaded = await options.store.load()
+    const config = parseConfig(loaded)
+    configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
+    const versions = new VersionLog()
+    const runtime = Runtime.create(buildDeps(loaded), config, versions.next)
+    const observer = createRequestObserver()
+    const listeners = new Listeners(runtime, observer)
+    const health = new HealthMonitors()
+    const app = new App(runtime, listeners, versions, health, observer, options.store)
+    try {
+      await listeners.sync(runtime.current)
+    } catch (err) {
+      await app.shutdown()
+      throw err
+    }
+    health.sync(runtime.current)
+    versions.record(config, 'startup')
+    if (options.autoreload) app.#watchStore()
+    log.info('pingap-ts started', { version: runtime.current.version })
+    return app
+  }
+
+  async #publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void> {
+    const result = this.runtime.apply(version.config, version.number, { sources: loaded.sources })
+    if (!result.changed) return
+    configureLogger({ level: version.config.basic.log_level, json: version.config.basic.log_format_json })
+    await this.listeners.sync(this.runtime.current)
+    this.#health.sync(this.runtime.current)
+  }
+
+  #watchStore(): void {
+    const loop = async (): Promise<void> => {
+      for await (const _ of this.#store.watch(this.#watch.signal)) {
+        await this.pipeline.run('file-change')
+      }
+    }
+    loop().catch((err: unknown) => log.error('config watcher stopped', { err }))
+  }
+
+  /** Re-reads the config (SIGHUP, admin, tests). */
+  reload(source = 'sighup'): Promise<PipelineResult> {
+    return this.pipeline.run(source)
+  }
+
+  /** Graceful stop: no new connections, in-flight requests finish within the grace period. */
+  shutdown(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const snapshot = this.runtime.current
+      this.#watch.abort()
+      this.#health.stopAll()
+      await this.listeners.shutdown(snapshot.graceMs, snapshot.shutdownTimeoutMs)
+      await this.runtime.close()
+      await this.#observer.close()
+      await this.#store.close()
+    })()
+    return this.#stopping
+  }
+}

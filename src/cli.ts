@@ -1,0 +1,153 @@
+/**
+ * The command line (spec §9): argv and PINGAP_* environment fallbacks → what to run.
+ * Exit codes: 0 success, 1 config or start-up error, 2 usage error (decisions §7).
+ */
+import { writeFileSync } from 'node:fs'
+import { Command, CommanderError, Option } from 'commander'
+import { App, checkConfig } from './app.ts'
+import { openConfigStore, type ConfigStore } from './config/store.ts'
+import { MemoryConfigStore } from './config/memory-store.ts'
+import { TEMPLATE_TOML } from './config/template.ts'
+import { ConfigErrors, ConfigError } from './core/errors.ts'
+import { logger, setLogDestination } from './core/logger.ts'
+import { VERSION } from './core/version.ts'
+import { errorMessages } from './control/pipeline.ts'
+import { quickStartToml } from './quick-start.ts'
+
+const log = logger.child({ module: 'cli' })
+
+interface CliOptions {
+  conf?: string
+  test?: boolean
+  autoreload?: boolean
+  log?: string
+  template?: boolean
+  upstream?: string
+  domain?: string
+  addr?: string
+  threads?: string
+  admin?: string
+}
+
+function program(): Command {
+  return new Command('pingap-ts')
+    .description('A reverse proxy configured by Pingap-style TOML')
+    .version(VERSION, '-V, --version')
+    .option('-c, --conf <url>', 'config file, directory (…?separation=true) or etcd URL [env PINGAP_CONF]')
+    .option('-t, --test', 'validate the config (as start-up would) and exit')
+    .option('--autoreload', 'watch the config and apply changes live [env PINGAP_AUTORELOAD]')
+    .option('--log <dest>', 'application log file (default stderr) [env PINGAP_LOG]')
+    .option('--template', 'print a starter config and exit')
+    .option('--upstream <list>', 'quick start: comma-separated backends, no config file')
+    .option('--domain <list>', 'quick start: comma-separated host names to serve')
+    .option('--addr <addr>', 'quick start: listen address (default 0.0.0.0:80)')
+    .option('--threads <n>', 'worker processes (0 = CPU count); only 1 is supported yet')
+    .addOption(new Option('--admin <spec>', 'admin server address (not yet supported)').hideHelp())
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .allowExcessArguments(false)
+}
+
+function resolveStore(opts: CliOptions): ConfigStore {
+  if (opts.upstream !== undefined) {
+    if (opts.conf !== undefined) throw new UsageError('--upstream and --conf cannot be used together')
+    return new MemoryConfigStore({ 'pingap.toml': quickStartToml(opts.upstream, opts.domain, opts.addr) }, 'quick-start')
+  }
+  if (opts.domain !== undefined || opts.addr !== undefined) {
+    throw new UsageError('--domain and --addr need --upstream')
+  }
+  const conf = opts.conf ?? process.env['PINGAP_CONF']
+  if (conf === undefined || conf === '') {
+    throw new UsageError('a config is required: -c <file|dir|url> (or --upstream for quick start)')
+  }
+  return openConfigStore(conf)
+}
+
+class UsageError extends Error {}
+
+function printConfigErrors(err: unknown): void {
+  for (const message of errorMessages(err)) process.stderr.write(`error: ${message}\n`)
+}
+
+async function runTest(store: ConfigStore): Promise<number> {
+  const snapshot = await checkConfig(store)
+  const c = snapshot.config
+  process.stdout.write(
+    `config ${store.url} is valid: ${Object.keys(c.servers).length} servers, ` +
+      `${Object.keys(c.locations).length} locations, ${Object.keys(c.upstreams).length} upstreams, ` +
+      `${Object.keys(c.plugins).length} plugins\n`,
+  )
+  return 0
+}
+
+function waitForSignals(app: App, pidFile: string | undefined): Promise<number> {
+  return new Promise((resolve) => {
+    process.on('SIGHUP', () => {
+      void app.reload('sighup')
+    })
+    let stopping = false
+    const stop = (signal: string): void => {
+      if (stopping) {
+        log.warn('second signal, exiting now', { signal })
+        process.exit(1)
+      }
+      stopping = true
+      log.info('shutting down', { signal })
+      app.shutdown().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error('shutdown failed', { err })
+          resolve(1)
+        },
+      )
+    }
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGINT', () => stop('SIGINT'))
+    if (pidFile !== undefined && pidFile !== '') writeFileSync(pidFile, `${process.pid}\n`)
+  })
+}
+
+async function run(opts: CliOptions): Promise<number> {
+  if (opts.template === true) {
+    process.stdout.write(TEMPLATE_TOML)
+    return 0
+  }
+  const logDest = opts.log ?? process.env['PINGAP_LOG']
+  if (logDest !== undefined) setLogDestination(logDest)
+  const store = resolveStore(opts)
+  if (opts.test === true) return await runTest(store)
+  if (opts.threads !== undefined && !['1'].includes(opts.threads)) {
+    log.warn('only threads = 1 is supported yet; running one process', { threads: opts.threads })
+  }
+  if (opts.admin !== undefined) log.warn('the admin server is not supported yet; ignoring --admin')
+  const autoreload = opts.autoreload === true || (process.env['PINGAP_AUTORELOAD'] ?? '') !== ''
+  const app = await App.start({ store, autoreload })
+  return await waitForSignals(app, app.runtime.current.config.basic.pid_file)
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const command = program()
+  try {
+    command.parse([...argv], { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' ? 0 : 2
+    }
+    throw err
+  }
+  try {
+    return await run(command.opts<CliOptions>())
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`)
+      return 2
+    }
+    if (err instanceof ConfigErrors || err instanceof ConfigError) {
+      printConfigErrors(err)
+      return 1
+    }
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
+  }
+}

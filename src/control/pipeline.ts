@@ -1,0 +1,107 @@
+/**
+ * The one path every config change takes: load the whole store → parse and validate →
+ * compare the hash → record a version → publish to the data plane. Triggers that arrive
+ * during a run coalesce into exactly one more run; a failed run changes nothing and is
+ * reported (log at error level, kept for the status endpoint).
+ */
+import { ConfigErrors, ConfigError } from '../core/errors.ts'
+import { logger } from '../core/logger.ts'
+import { parseConfig } from '../config/parse.ts'
+import type { ConfigStore } from '../config/store.ts'
+import type { LoadedConfig, PingapConfig } from '../config/types.ts'
+import type { VersionLog, ConfigVersion } from './versions.ts'
+
+const log = logger.child({ module: 'config' })
+
+/** Where a validated version goes: this process's runtime, or workers over IPC. */
+export interface DataPlane {
+  /** Builds and applies the version; throws (changing nothing) when the build fails. */
+  publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void>
+}
+
+export type PipelineResult =
+  | { readonly status: 'applied'; readonly version: number; readonly changes: readonly string[] }
+  | { readonly status: 'unchanged'; readonly version: number }
+  | { readonly status: 'rejected'; readonly errors: readonly string[] }
+
+export interface PipelineDeps {
+  readonly store: ConfigStore
+  readonly versions: VersionLog
+  readonly dataPlane: DataPlane
+}
+
+/** Flattens whatever a run threw into messages that name file, table and key. */
+export function errorMessages(err: unknown): string[] {
+  if (err instanceof ConfigErrors) return err.errors.map((e) => e.message)
+  if (err instanceof ConfigError) return [err.message]
+  return [err instanceof Error ? err.message : String(err)]
+}
+
+export class ConfigPipeline {
+  readonly #deps: PipelineDeps
+  #running: Promise<PipelineResult> | undefined
+  #again: string | undefined
+  #lastRejection: { at: string; errors: readonly string[] } | undefined
+
+  constructor(deps: PipelineDeps) {
+    this.#deps = deps
+  }
+
+  /** The last failed run, if the latest run failed. */
+  get lastRejection(): { at: string; errors: readonly string[] } | undefined {
+    return this.#lastRejection
+  }
+
+  /** Runs the pipeline; calls made while a run is in progress coalesce into one more run. */
+  run(source: string): Promise<PipelineResult> {
+    if (this.#running !== undefined) {
+      this.#again = source
+      return this.#running
+    }
+    this.#running = this.#drain(source).finally(() => {
+      this.#running = undefined
+    })
+    return this.#running
+  }
+
+  async #drain(first: string): Promise<PipelineResult> {
+    let source: string | undefined = first
+    let result: PipelineResult = { status: 'unchanged', version: 0 }
+    while (source !== undefined) {
+      this.#again = undefined
+      result = await this.#runOnce(source).catch((err: unknown) => this.#reject(err))
+      source = this.#again
+    }
+    return result
+  }
+
+  #reject(err: unknown): PipelineResult {
+    const errors = errorMessages(err)
+    this.#lastRejection = { at: new Date().toISOString(), errors }
+    for (const message of errors) log.error('config rejected, the previous version keeps serving', { error: message })
+    return { status: 'rejected', errors }
+  }
+
+  async #runOnce(source: string): Promise<PipelineResult> {
+    const loaded = await this.#deps.store.load()
+    const config: PingapConfig = parseConfig(loaded)
+    const current = this.#deps.versions.current
+    if (current !== undefined && current.hash === config.hash) {
+      this.#lastRejection = undefined
+      return { status: 'unchanged', version: current.number }
+    }
+    const candidate: ConfigVersion = {
+      number: this.#deps.versions.next,
+      hash: config.hash,
+      config,
+      createdAt: new Date().toISOString(),
+      source,
+      changes: [],
+    }
+    await this.#deps.dataPlane.publish(candidate, loaded)
+    const version = this.#deps.versions.record(config, source)
+    this.#lastRejection = undefined
+    log.info('config applied', { version: version.number, source, changes: version.changes })
+    return { status: 'applied', version: version.number, changes: version.changes }
+  }
+}

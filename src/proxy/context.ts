@@ -1,0 +1,97 @@
+/** Creates the RequestContext of one request (core/context.ts describes its fields). */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import type { RequestContext, UpstreamTimings } from '../core/context.ts'
+
+/** Per-connection facts, computed once per socket and cached on it. */
+interface ConnectionInfo {
+  readonly id: number
+  readonly remoteAddr: string
+  readonly remotePort: number
+  readonly serverAddr: string
+  readonly serverPort: number
+  requests: number
+}
+
+const CONNECTION = Symbol('pingap.connection')
+let nextConnectionId = 0
+
+type TaggedSocket = Socket & { [CONNECTION]?: ConnectionInfo }
+
+/** Strips the IPv4-mapped prefix so logs and ACLs see `1.2.3.4`, not `::ffff:1.2.3.4`. */
+function plainIp(address: string | undefined): string {
+  if (address === undefined) return ''
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+function connectionInfo(socket: TaggedSocket): ConnectionInfo {
+  let info = socket[CONNECTION]
+  if (info === undefined) {
+    info = {
+      id: ++nextConnectionId,
+      remoteAddr: plainIp(socket.remoteAddress),
+      remotePort: socket.remotePort ?? 0,
+      serverAddr: plainIp(socket.localAddress),
+      serverPort: socket.localPort ?? 0,
+      requests: 0,
+    }
+    socket[CONNECTION] = info
+  }
+  return info
+}
+
+/** The peer IP of a request's connection. */
+export function peerAddress(req: IncomingMessage): string {
+  return connectionInfo(req.socket).remoteAddr
+}
+
+/** Builds the context; `clientIp` is resolved by the caller (trusted proxies). */
+export function newContext(
+  req: IncomingMessage,
+  serverName: string,
+  host: string,
+  path: string,
+  query: string,
+  clientIp: (peer: string, headers: IncomingHttpHeaders) => string,
+): RequestContext {
+  const conn = connectionInfo(req.socket)
+  conn.requests++
+  const upstreamTimings: UpstreamTimings = {}
+  return {
+    req,
+    startTime: performance.now(),
+    startedAt: Date.now(),
+    connectionId: conn.id,
+    connectionReused: conn.requests > 1,
+    serverName,
+    method: req.method ?? 'GET',
+    scheme: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
+    proto: req.httpVersionMajor === 2 ? 'HTTP/2.0' : `HTTP/${req.httpVersion}`,
+    host,
+    path,
+    query,
+    headers: req.headers,
+    remoteAddr: conn.remoteAddr,
+    remotePort: conn.remotePort,
+    serverAddr: conn.serverAddr,
+    serverPort: conn.serverPort,
+    clientIp: clientIp(conn.remoteAddr, req.headers),
+    location: '',
+    variables: undefined,
+    upstreamOverride: undefined,
+    upstreamAddr: '',
+    upstreamStatus: undefined,
+    upstreamReused: undefined,
+    upstreamTimings,
+    requestId: undefined,
+    pluginTimings: undefined,
+    payloadSize: 0,
+    responseSize: 0,
+    status: 0,
+    cacheKeys: undefined,
+    state: undefined,
+    responseHeaders: undefined,
+    sentHeaders: undefined,
+  }
+}

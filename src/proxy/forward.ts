@@ -1,0 +1,224 @@
+/**
+ * Forwards one request to a backend through its undici Pool and streams the response back
+ * with back-pressure both ways: the request body is handed to undici as a stream, and the
+ * response is paused whenever the client socket's buffer is full. Connect failures of
+ * body-less requests are retried on another backend (`max_retries`, `max_retry_window`).
+ */
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { Dispatcher } from 'undici'
+import type { RequestContext } from '../core/context.ts'
+import { PingapError } from '../core/errors.ts'
+import {
+  applyBodyFilters,
+  collectBodyFilters,
+  runResponse,
+  runUpstreamResponse,
+} from '../plugins/chains.ts'
+import type { BodyFilter, ResponseHead } from '../plugins/types.ts'
+import type { LocationRuntime, ServerRuntime } from '../runtime/snapshot.ts'
+import type { Backend, Upstream } from '../upstream/types.ts'
+import { BodyMeter } from './body-meter.ts'
+import { sendError } from './send.ts'
+import { serverTimingHeader } from './server-timing.ts'
+import { buildUpstreamHeaders, RESPONSE_HOP_BY_HOP } from './upstream-headers.ts'
+import { isConnectFailure, upstreamError } from './upstream-errors.ts'
+
+export interface ForwardJob {
+  readonly ctx: RequestContext
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly server: ServerRuntime
+  readonly location: LocationRuntime
+  readonly upstream: Upstream
+  readonly errorTemplate: string
+}
+
+function hasRequestBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true
+  const length = req.headers['content-length']
+  return length !== undefined && length !== '0'
+}
+
+function noResponseBody(method: string, status: number): boolean {
+  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)
+}
+
+/** Relays one upstream response to the client; one instance per attempt. */
+class ResponseRelay implements Dispatcher.DispatchHandler {
+  readonly #job: ForwardJob
+  readonly #backend: Backend
+  readonly #onRetry: (err: Error, backend: Backend) => boolean
+  readonly #sentAt = performance.now()
+  #controller: Dispatcher.DispatchController | undefined
+  #filters: BodyFilter[] | null = null
+  /** Chunks that arrive while async response hooks run. */
+  #held: Buffer[] | null = null
+  #ended = false
+  #headWritten = false
+  #waitingForDrain = false
+
+  constructor(job: ForwardJob, backend: Backend, onRetry: (err: Error, backend: Backend) => boolean) {
+    this.#job = job
+    this.#backend = backend
+    this.#onRetry = onRetry
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    const { res } = this.#job
+    if (res.destroyed) controller.abort(new PingapError('PGT_ERR_CLIENT_CLOSED'))
+  }
+
+  abort(reason: Error): void {
+    this.#controller?.abort(reason)
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    upstreamHeaders: IncomingHttpHeaders,
+  ): void {
+    const { ctx, location } = this.#job
+    ctx.upstreamStatus = statusCode
+    ctx.upstreamTimings.processing = performance.now() - this.#sentAt
+    const headers: OutgoingHttpHeaders = {}
+    for (const name in upstreamHeaders) {
+      if (!RESPONSE_HOP_BY_HOP.has(name)) headers[name] = upstreamHeaders[name]
+    }
+    const head: ResponseHead = { status: statusCode, headers, upstreamHeaders }
+    const chains = location.chains
+    if (chains.upstreamResponse !== null) runUpstreamResponse(chains.upstreamResponse, ctx, head)
+    if (chains.upstreamBody !== null || chains.body !== null) {
+      const upstreamFilters = collectBodyFilters(chains.upstreamBody, ctx, head, 'upstream')
+      this.#filters = upstreamFilters
+    }
+    const pending = chains.response !== null ? runResponse(chains.response, ctx, head) : undefined
+    if (pending instanceof Promise) {
+      this.#held = []
+      controller.pause()
+      pending.then(
+        () => this.#writeHead(head),
+        (err: unknown) => this.#fail(err),
+      )
+      return
+    }
+    this.#writeHead(head)
+  }
+
+  #writeHead(head: ResponseHead): void {
+    const { ctx, res, server, location } = this.#job
+    if (location.chains.body !== null) {
+      const downstream = collectBodyFilters(location.chains.body, ctx, head, 'response')
+      if (downstream !== null) this.#filters = [...(this.#filters ?? []), ...downstream]
+    }
+    if (this.#filters !== null) delete head.headers['content-length']
+    if (ctx.responseHeaders !== undefined) {
+      for (const [name, value] of ctx.responseHeaders) head.headers[name] ??= value
+    }
+    if (server.serverTiming) head.headers['server-timing'] = serverTimingHeader(ctx)
+    ctx.status = head.status
+    if (res.destroyed) return
+    ctx.sentHeaders = head.headers
+    res.writeHead(head.status, head.headers)
+    this.#headWritten = true
+    const held = this.#held
+    this.#held = null
+    if (held !== null) {
+      for (const chunk of held) this.#write(chunk)
+      if (this.#ended) this.#finish()
+      else this.#controller?.resume()
+    }
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#held !== null) {
+      this.#held.push(chunk)
+      return
+    }
+    this.#write(chunk)
+  }
+
+  #write(input: Buffer): void {
+    const { ctx, res } = this.#job
+    if (noResponseBody(ctx.method, ctx.status)) return
+    const chunk = this.#filters === null ? input : applyBodyFilters(this.#filters, input, false)
+    if (chunk === null || chunk.length === 0) return
+    ctx.responseSize += chunk.length
+    if (!res.write(chunk) && !this.#waitingForDrain) {
+      const controller = this.#controller
+      this.#waitingForDrain = true
+      controller?.pause()
+      res.once('drain', () => {
+        this.#waitingForDrain = false
+        controller?.resume()
+      })
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#job.ctx.upstreamTimings.response = performance.now() - this.#sentAt
+    this.#ended = true
+    if (this.#held !== null) return
+    this.#finish()
+  }
+
+  #finish(): void {
+    const { ctx, res } = this.#job
+    if (this.#filters !== null && !noResponseBody(ctx.method, ctx.status)) {
+      const tail = applyBodyFilters(this.#filters, Buffer.alloc(0), true)
+      if (tail !== null && tail.length > 0) {
+        ctx.responseSize += tail.length
+        res.write(tail)
+      }
+    }
+    res.end()
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (!this.#headWritten && isConnectFailure(err) && this.#onRetry(err, this.#backend)) return
+    this.#fail(err)
+  }
+
+  #fail(err: unknown): void {
+    const { ctx, req, res, errorTemplate } = this.#job
+    sendError(req, res, ctx, errorTemplate, upstreamError(err, this.#backend.address))
+  }
+}
+
+/** Sends the job to `first`, retrying connect failures on other backends when allowed. */
+export function forward(job: ForwardJob, first: Backend): void {
+  const { ctx, req, res, location, upstream } = job
+  const body = hasRequestBody(req) ? req.pipe(new BodyMeter(ctx, location.maxBodyBytes)) : null
+  const tried = new Set<Backend>()
+  let retries = 0
+  let current: ResponseRelay | undefined
+
+  const onRetry = (_err: Error, failed: Backend): boolean => {
+    tried.add(failed)
+    if (body !== null || retries >= location.maxRetries) return false
+    const window = location.retryWindowMs
+    if (window !== undefined && performance.now() - ctx.startTime > window) return false
+    const next = upstream.pick(ctx, tried)
+    if (next === undefined) return false
+    retries++
+    attempt(next)
+    return true
+  }
+
+  const attempt = (backend: Backend): void => {
+    ctx.upstreamAddr = backend.address
+    current = new ResponseRelay(job, backend, onRetry)
+    const options: Dispatcher.DispatchOptions = {
+      path: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
+      method: ctx.method as Dispatcher.HttpMethod,
+      headers: buildUpstreamHeaders(ctx, location.headerRules),
+      body,
+    }
+    backend.pool.dispatch(options, current)
+  }
+
+  res.once('close', () => {
+    if (!res.writableFinished) current?.abort(new PingapError('PGT_ERR_CLIENT_CLOSED'))
+  })
+  attempt(first)
+}

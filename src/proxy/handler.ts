@@ -1,0 +1,176 @@
+/**
+ * The per-request pipeline of one `[servers.<name>]` (docs/architecture.md, "Request flow"):
+ * read the snapshot once → parse and normalise the target → route → limits → early_request
+ * plugins → rewrite → request and proxy_upstream plugins → pick a backend → forward.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RequestContext } from '../core/context.ts'
+import { PingapError } from '../core/errors.ts'
+import { runDone, runRequestStep } from '../plugins/chains.ts'
+import type { HttpResponse } from '../core/http-response.ts'
+import { normalizePath } from '../router/index.ts'
+import { resolveClientIp } from '../runtime/client-ip.ts'
+import type { Runtime } from '../runtime/runtime.ts'
+import type { LocationRuntime, ServerRuntime, Snapshot } from '../runtime/snapshot.ts'
+import type { Upstream } from '../upstream/types.ts'
+import { newContext } from './context.ts'
+import { forward } from './forward.ts'
+import { parseRequestTarget, hostWithoutPort } from './request-target.ts'
+import { sendError, sendLocalResponse } from './send.ts'
+import type { RequestObserver } from './observer.ts'
+import { logger } from '../core/logger.ts'
+
+const log = logger.child({ module: 'proxy' })
+
+/** What routing produced for one request, before plugins run. */
+export interface RoutedRequest {
+  readonly snapshot: Snapshot
+  readonly server: ServerRuntime
+  readonly ctx: RequestContext
+  readonly location: LocationRuntime | undefined
+}
+
+function requestHost(req: IncomingMessage, authority: string | undefined): string {
+  if (authority !== undefined) return authority
+  const host = req.headers.host ?? req.headers[':authority']
+  return typeof host === 'string' ? hostWithoutPort(host) : ''
+}
+
+/**
+ * Parses, normalises and routes a request; throws a PingapError for a bad target. The
+ * returned context is shared by the HTTP and the Upgrade paths.
+ */
+export function routeRequest(snapshot: Snapshot, serverName: string, req: IncomingMessage): RoutedRequest {
+  const server = snapshot.servers.get(serverName)
+  const target = parseRequestTarget(req.url ?? '')
+  if (server === undefined || target === undefined) {
+    throw new PingapError('PGT_ERR_BAD_REQUEST', ['invalid request target'])
+  }
+  const path = normalizePath(target.path)
+  if (path === null) throw new PingapError('PGT_ERR_BAD_REQUEST', ['invalid path'])
+  const host = requestHost(req, target.authority)
+  const trusted = snapshot.trustedProxies
+  const ctx = newContext(req, serverName, host, path, target.query, (peer, headers) =>
+    trusted === undefined ? peer : resolveClientIp(trusted, peer, headers),
+  )
+  const match = server.router.route(ctx)
+  if (match === undefined) return { snapshot, server, ctx, location: undefined }
+  const location = server.locations.get(match.location.name)
+  ctx.location = match.location.name
+  if (match.variables.size > 0) ctx.variables = new Map(match.variables)
+  return { snapshot, server, ctx, location }
+}
+
+/** Applies the location's rewrite (spec §2.5): new path, query kept, captures added. */
+export function applyRewrite(ctx: RequestContext, location: LocationRuntime): void {
+  const rewriter = location.matcher.rewriter
+  if (rewriter === null) return
+  const result = rewriter.rewrite(ctx.path, ctx.variables)
+  if (result === undefined) return
+  const q = result.path.indexOf('?')
+  if (q >= 0) {
+    ctx.path = result.path.slice(0, q)
+    ctx.query = result.path.slice(q + 1)
+  } else ctx.path = result.path
+  if (result.captures !== undefined && result.captures.size > 0) {
+    ctx.variables ??= new Map()
+    for (const [k, v] of result.captures) ctx.variables.set(k, v)
+  }
+}
+
+/** Resolves `upstream = "$var"` and plugin overrides to an Upstream (503 when unknown). */
+export function resolveUpstream(
+  snapshot: Snapshot,
+  ctx: RequestContext,
+  location: LocationRuntime,
+): Upstream {
+  let name = ctx.upstreamOverride ?? location.upstream
+  if (name.startsWith('$')) name = ctx.variables?.get(name.slice(1)) ?? name
+  const upstream = snapshot.upstreams.get(name)
+  if (upstream === undefined) throw new PingapError('PGT_ERR_UPSTREAM_UNAVAILABLE', [location.name])
+  return upstream
+}
+
+/** Enforces `client_max_body_size` by Content-Length and `max_processing` (spec §2.8). */
+function admit(req: IncomingMessage, location: LocationRuntime): void {
+  if (location.maxBodyBytes > 0) {
+    const length = Number(req.headers['content-length'] ?? 0)
+    if (length > location.maxBodyBytes) {
+      throw new PingapError('PGT_ERR_BODY_TOO_LARGE', [location.maxBodyBytes])
+    }
+  }
+  const counters = location.counters
+  counters.accepted++
+  if (location.maxProcessing > 0 && counters.processing >= location.maxProcessing) {
+    throw new PingapError('PGT_ERR_TOO_MANY_REQUESTS', [location.maxProcessing])
+  }
+  counters.processing++
+}
+
+/** Runs the three request steps; resolves to a plugin response when one answered. */
+export async function runRequestPlugins(
+  ctx: RequestContext,
+  location: LocationRuntime,
+): Promise<HttpResponse | undefined> {
+  const steps = location.chains.request
+  let out = steps.early_request === null ? undefined : runRequestStep(steps.early_request, ctx)
+  if (out instanceof Promise) out = await out
+  if (out !== undefined) return out
+  applyRewrite(ctx, location)
+  out = steps.request === null ? undefined : runRequestStep(steps.request, ctx)
+  if (out instanceof Promise) out = await out
+  if (out !== undefined) return out
+  out = steps.proxy_upstream === null ? undefined : runRequestStep(steps.proxy_upstream, ctx)
+  if (out instanceof Promise) out = await out
+  return out
+}
+
+async function proxyRequest(
+  routed: RoutedRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { snapshot, ctx, location } = routed
+  if (location === undefined) {
+    throw new PingapError('PGT_ERR_ROUTE_NOT_FOUND', [ctx.host, ctx.path])
+  }
+  admit(req, location)
+  res.once('close', () => {
+    location.counters.processing--
+    try {
+      runDone(location.chains.done, ctx)
+    } catch (err) {
+      log.error('plugin cleanup failed', { location: location.name, err })
+    }
+  })
+  const response = await runRequestPlugins(ctx, location)
+  if (response !== undefined) {
+    sendLocalResponse(req, res, ctx, response)
+    return
+  }
+  const upstream = resolveUpstream(snapshot, ctx, location)
+  const backend = upstream.transparent ? upstream.backendFor(ctx.host) : upstream.pick(ctx)
+  if (backend === undefined) throw new PingapError('PGT_ERR_UPSTREAM_UNAVAILABLE', [location.name])
+  forward(
+    { ctx, req, res, server: routed.server, location, upstream, errorTemplate: snapshot.errorTemplate },
+    backend,
+  )
+}
+
+/** The `request` listener of one server; `observer` logs and measures each finished request. */
+export function createHandler(runtime: Runtime, serverName: string, observer: RequestObserver) {
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const snapshot = runtime.current // read once: this request never sees a reload
+    let routed: RoutedRequest
+    try {
+      routed = routeRequest(snapshot, serverName, req)
+    } catch (err) {
+      sendError(req, res, undefined, snapshot.errorTemplate, err)
+      return
+    }
+    observer.observe(routed, res)
+    proxyRequest(routed, req, res).catch((err: unknown) =>
+      sendError(req, res, routed.ctx, snapshot.errorTemplate, err),
+    )
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Owns the `node:http` listeners of every server address. `sync()` opens the addresses a new
+ * snapshot adds before closing the ones it drops, so a changed `addr` never leaves a gap;
+ * `shutdown()` stops accepting, lets in-flight requests finish, then closes what remains.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { logger } from '../core/logger.ts'
+import type { Runtime } from '../runtime/runtime.ts'
+import type { ServerRuntime, Snapshot } from '../runtime/snapshot.ts'
+import { createHandler } from './handler.ts'
+import { parseListenAddress } from './listen-address.ts'
+import type { RequestObserver } from './observer.ts'
+import { createUpgradeHandler } from './upgrade.ts'
+
+const log = logger.child({ module: 'server' })
+
+/** How often Node checks header and request timeouts (its default of 30 s is far too coarse). */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000
+
+interface Listener {
+  /** Mutable: an address can move to another server on reload without closing the socket. */
+  serverName: string
+  readonly addr: string
+  readonly server: Server
+  /** The address actually bound (port 0 resolved). */
+  bound: string
+}
+
+function applyLimits(server: Server, runtime: ServerRuntime): void {
+  const limits = runtime.limits
+  server.headersTimeout = limits.headerReadTimeoutMs
+  server.requestTimeout = 0 // long uploads and downloads are bounded by idle timeouts instead
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs
+  // Node drops headers past maxHeadersCount silently; one extra lets the handler see the excess.
+  server.maxHeadersCount = limits.maxHeaderCount + 1
+  server.maxConnections = limits.maxConnections > 0 ? limits.maxConnections : Infinity
+}
+
+export class Listeners {
+  readonly #runtime: Runtime
+  readonly #observer: RequestObserver
+  readonly #listeners = new Map<string, Listener>()
+  readonly #tunnels = new Set<Socket>()
+  #inflight = 0
+  #draining = false
+  #idle: (() => void) | undefined
+
+  constructor(runtime: Runtime, observer: RequestObserver) {
+    this.#runtime = runtime
+    this.#observer = observer
+  }
+
+  /** The bound addresses per server name, e.g. for tests and `--addr 127.0.0.1:0`. */
+  addresses(): Map<string, string[]> {
+    const out = new Map<string, string[]>()
+    for (const l of this.#listeners.values()) {
+      out.set(l.serverName, [...(out.get(l.serverName) ?? []), l.bound])
+    }
+    return out
+  }
+
+  /** Opens added addresses, re-labels moved ones, then closes dropped ones. */
+  async sync(snapshot: Snapshot): Promise<void> {
+    const wanted = new Map<string, ServerRuntime>()
+    for (const server of snapshot.servers.values()) {
+      for (const addr of server.addrs) wanted.set(addr, server)
+    }
+    for (const [addr, server] of wanted) {
+      const existing = this.#listeners.get(addr)
+      if (existing !== undefined) {
+        existing.serverName = server.name
+        applyLimits(existing.server, server)
+      } else await this.#open(addr, server)
+    }
+    for (const [addr, listener] of this.#listeners) {
+      if (wanted.has(addr)) continue
+      this.#listeners.delete(addr)
+      listener.server.close()
+      listener.server.closeIdleConnections()
+      log.info('stopped listening', { server: listener.serverName, addr: listener.bound })
+    }
+  }
+
+  async #open(addr: string, runtime: ServerRuntime): Promise<void> {
+    const { host, port } = parseListenAddress(addr, `servers.${runtime.name}.addr`)
+    const server = createServer({
+      maxHeaderSize: runtime.limits.maxHeaderSize,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+      keepAlive: true,
+    })
+    const listener: Listener = { serverName: runtime.name, addr, server, bound: addr }
+    applyLimits(server, runtime)
+    const handlers = new Map<string, ReturnType<typeof createHandler>>()
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      let handler = handlers.get(listener.serverName)
+      if (handler === undefined) {
+        handler = createHandler(this.#runtime, listener.serverName, this.#observer)
+        handlers.set(listener.serverName, handler)
+      }
+      this.#track(res)
+      handler(req, res)
+    })
+    server.on(
+      'upgrade',
+      createUpgradeHandler(this.#runtime, () => listener.serverName, this.#tunnels),
+    )
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ host, port, backlog: 4096 }, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    server.on('error', (err) => log.error('listener error', { addr, err }))
+    const info = server.address() as AddressInfo
+    listener.bound = info.family === 'IPv6' ? `[${info.address}]:${info.port}` : `${info.address}:${info.port}`
+    this.#listeners.set(addr, listener)
+    log.info('listening', { server: runtime.name, addr: listener.bound })
+  }
+
+  #track(res: ServerResponse): void {
+    this.#inflight++
+    if (this.#draining) res.shouldKeepAlive = false
+    res.once('close', () => {
+      this.#inflight--
+      if (this.#inflight === 0) this.#idle?.()
+    })
+  }
+
+  /** Stops accepting, waits up to `graceMs` for in-flight requests, then closes everything. */
+  async shutdown(graceMs: number, timeoutMs: number): Promise<void> {
+    this.#draining = true
+    const closed = [...this.#listeners.values()].map(
+      (l) => new Promise<void>((resolve) => l.server.close(() => resolve())),
+    )
+    for (const l of this.#listeners.values()) l.server.closeIdleConnections()
+    if (this.#inflight > 0) {
+      log.info('waiting for in-flight requests', { inflight: this.#inflight, graceMs })
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs)
+        this.#idle = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+    for (const l of this.#listeners.values()) l.server.closeAllConnections()
+    // closeAllConnections() leaves upgraded sockets alone, and close() waits for them.
+    for (const socket of this.#tunnels) socket.destroy()
+    await Promise.race([
+      Promise.all(closed),
+      new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+    ])
+    this.#listeners.clear()
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Responses pingap-ts makes itself: error pages (decisions §2: `Cache-Control: private,
+ * no-store`, `X-Pingap-EType`, the `error_template`) and plugin responses (spec §4.4). Both
+ * drain a small unread request body or close the connection, so no unread body bytes stay on a
+ * keep-alive connection.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { RequestContext } from '../core/context.ts'
+import { PingapError, isPingapError } from '../core/errors.ts'
+import type { HttpResponse } from '../core/http-response.ts'
+import { VERSION } from '../core/version.ts'
+import { logger } from '../core/logger.ts'
+
+/** Bodies up to this size are read and discarded; larger ones close the connection. */
+const MAX_DRAIN_BYTES = 64 * 1024
+
+const log = logger.child({ module: 'proxy' })
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
+}
+
+function escapeJson(text: string): string {
+  return JSON.stringify(text).slice(1, -1)
+}
+
+/** Renders `template` for `err`; JSON when the result starts with `{` (spec §4.4). */
+export function renderErrorPage(
+  template: string,
+  err: PingapError,
+): { body: Buffer; contentType: string } {
+  const json = template.trimStart().startsWith('{')
+  // Escaping is pingap-ts's addition: the content can echo the request path.
+  const escape = json ? escapeJson : escapeHtml
+  const text = template
+    .replaceAll('{{version}}', escape(VERSION))
+    .replaceAll('{{error_type}}', escape(err.etype))
+    .replaceAll('{{content}}', escape(err.message))
+  return {
+    body: Buffer.from(text),
+    contentType: json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+  }
+}
+
+/** Drains a small unread request body, or marks the connection to close after the response. */
+export function settleRequestBody(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || req.readableEnded) return
+  const length = Number(req.headers['content-length'] ?? NaN)
+  const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0
+  if (!hasBody) return
+  if (Number.isFinite(length) && length <= MAX_DRAIN_BYTES && !req.destroyed) {
+    req.resume()
+    return
+  }
+  res.shouldKeepAlive = false
+  if (!res.headersSent) res.setHeader('connection', 'close')
+}
+
+/** Converts anything thrown in the pipeline into the PingapError the client sees. */
+export function toPingapError(err: unknown): PingapError {
+  if (isPingapError(err)) return err
+  return new PingapError('PGT_ERR_INTERNAL', [err instanceof Error ? err.message : String(err)], {
+    cause: err,
+  })
+}
+
+/** Sends an error page (or ends the response if its head is already out). */
+export function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext | undefined,
+  template: string,
+  error: unknown,
+): void {
+  const err = toPingapError(error)
+  if (err.status >= 500) log.warn('request failed', { code: err.code, error: err.message, url: req.url })
+  if (ctx !== undefined) ctx.status = err.status
+  if (res.headersSent || res.destroyed) {
+    // The head is out: the only honest signal left is to cut the response short.
+    res.destroy(err)
+    return
+  }
+  const page = renderErrorPage(template, err)
+  settleRequestBody(req, res)
+  if (err.status === 400) {
+    res.shouldKeepAlive = false
+    res.setHeader('connection', 'close')
+  }
+  const headers: OutgoingHttpHeaders = {
+    'content-type': page.contentType,
+    'content-length': page.body.length,
+    'cache-control': 'private, no-store',
+    'x-pingap-etype': err.etype,
+  }
+  if (ctx !== undefined) ctx.sentHeaders = headers
+  res.writeHead(err.status, headers)
+  if (ctx !== undefined) ctx.responseSize = page.body.length
+  res.end(req.method === 'HEAD' ? undefined : page.body)
+}
+
+function cacheControl(response: HttpResponse): string {
+  if (response.maxAge !== undefined && response.maxAge > 0) {
+    return `${response.private === true ? 'private' : 'public'}, max-age=${response.maxAge}`
+  }
+  return 'private, no-cache'
+}
+
+/** Sends a plugin-made response as Pingap does: Content-Length, Cache-Control, its headers. */
+export function sendLocalResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  response: HttpResponse,
+  extraHeaders?: OutgoingHttpHeaders,
+): void {
+  ctx.status = response.status
+  settleRequestBody(req, res)
+  const headers: OutgoingHttpHeaders = {
+    'content-length': response.body.length,
+    'cache-control': cacheControl(response),
+    ...response.headers,
+    ...extraHeaders,
+  }
+  ctx.sentHeaders = headers
+  res.writeHead(response.status, headers)
+  ctx.responseSize = response.body.length
+  res.end(req.method === 'HEAD' ? undefined : response.body)
+}

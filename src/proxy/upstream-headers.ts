@@ -1,0 +1,97 @@
+/**
+ * Builds the header set sent upstream: the client's headers minus hop-by-hop ones (RFC 9110
+ * §7.6.1, including any named in `Connection`), then the location's rules in Pingap's order
+ * (spec §2.7): reverse-proxy headers, `proxy_set_headers`, `proxy_add_headers`.
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+import type { RequestContext } from '../core/context.ts'
+import type { HeaderRules } from '../runtime/snapshot.ts'
+
+export type UpstreamHeaders = Record<string, string | string[]>
+
+/**
+ * Never forwarded. `expect` is answered by Node itself (100-continue) and undici refuses it;
+ * `host` is forwarded unchanged, as Pingap does, unless a rule overrides it.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'http2-settings',
+  'expect',
+])
+
+function connectionTokens(headers: IncomingHttpHeaders): Set<string> | undefined {
+  const value = headers.connection
+  if (value === undefined) return undefined
+  const tokens = new Set<string>()
+  for (const token of value.split(',')) {
+    const t = token.trim().toLowerCase()
+    if (t !== '' && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade') tokens.add(t)
+  }
+  return tokens.size > 0 ? tokens : undefined
+}
+
+function appendHeader(headers: UpstreamHeaders, name: string, value: string): void {
+  const existing = headers[name]
+  if (existing === undefined) headers[name] = value
+  else if (Array.isArray(existing)) existing.push(value)
+  else headers[name] = [existing, value]
+}
+
+function forwardedFor(ctx: RequestContext): string {
+  const xff = ctx.headers['x-forwarded-for']
+  return typeof xff === 'string' && xff !== '' ? `${xff}, ${ctx.remoteAddr}` : ctx.remoteAddr
+}
+
+function applyRules(headers: UpstreamHeaders, ctx: RequestContext, rules: HeaderRules): void {
+  if (rules.reverseProxy) {
+    headers['x-real-ip'] = ctx.remoteAddr
+    headers['x-forwarded-for'] = forwardedFor(ctx)
+    headers['x-forwarded-proto'] = ctx.scheme
+    headers['x-forwarded-host'] = ctx.host
+    headers['x-forwarded-port'] = String(ctx.serverPort)
+  }
+  for (const rule of rules.set) headers[rule.name] = rule.value(ctx)
+  for (const rule of rules.add) appendHeader(headers, rule.name, rule.value(ctx))
+}
+
+/** The headers for the upstream request; `upgrade` keeps `Connection`/`Upgrade` for tunnels. */
+export function buildUpstreamHeaders(
+  ctx: RequestContext,
+  rules: HeaderRules | null,
+  upgrade = false,
+): UpstreamHeaders {
+  const source = ctx.headers
+  const extra = connectionTokens(source)
+  const headers: UpstreamHeaders = {}
+  for (const name in source) {
+    if (HOP_BY_HOP.has(name) || extra?.has(name) === true) continue
+    const value = source[name]
+    if (value !== undefined) headers[name] = value
+  }
+  if (upgrade) {
+    const up = source.upgrade
+    if (up !== undefined) {
+      headers['connection'] = 'upgrade'
+      headers['upgrade'] = up
+    }
+  }
+  if (rules !== null) applyRules(headers, ctx, rules)
+  return headers
+}
+
+/** Upstream response headers that must not be relayed to the client. */
+export const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'trailer',
+  'upgrade',
+  'te',
+])
