@@ -52,6 +52,12 @@ export interface Plugin {
   onUpstreamResponseBody?(ctx: RequestContext, head: ResponseHead): BodyFilter | undefined
   /** Like onUpstreamResponseBody, for the body as sent downstream. */
   onResponseBody?(ctx: RequestContext, head: ResponseHead): BodyFilter | undefined
+  /**
+   * Called once when the request ends (response finished, or the client went away), for every
+   * plugin of the location, even when an earlier plugin answered; releases per-request holds
+   * such as `limit`'s inflight count (the plugin checks `ctx.state` for what it holds).
+   */
+  onDone?(ctx: RequestContext): void
   /** Starts timers this instance needs; called once just before the swap that first uses it. */
   start?(): void
   /** Releases timers, sockets, caches; called when a reload drops the instance. */
@@ -82,6 +88,7 @@ export type UpstreamResponsePlugin = Plugin & Required<Pick<Plugin, 'onUpstreamR
 export type ResponsePlugin = Plugin & Required<Pick<Plugin, 'onResponse'>>
 export type UpstreamBodyPlugin = Plugin & Required<Pick<Plugin, 'onUpstreamResponseBody'>>
 export type BodyPlugin = Plugin & Required<Pick<Plugin, 'onResponseBody'>>
+export type DonePlugin = Plugin & Required<Pick<Plugin, 'onDone'>>
 
 /**
  * Plugin chains of one location, split by hook when the snapshot is built.
@@ -93,6 +100,8 @@ export interface LocationChains {
   readonly upstreamBody: readonly UpstreamBodyPlugin[] | null
   readonly response: readonly ResponsePlugin[] | null
   readonly body: readonly BodyPlugin[] | null
+  /** Plugins to tell when the request ends (optional so older literals still type-check). */
+  readonly done?: readonly DonePlugin[] | null
 }
 
 /** Chains for a location without plugins. */
@@ -102,4 +111,5 @@ export const EMPTY_CHAINS: LocationChains = Object.freeze({
   upstreamBody: null,
   response: null,
   body: null,
+  done: null,
 })

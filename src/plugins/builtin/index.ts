@@ -1,0 +1,52 @@
+/** The built-in plugin categories. Adding a plugin = one file + one line here + its doc page. */
+import { PluginRegistry } from '../registry.ts'
+import type { PluginFactory } from '../types.ts'
+import { acceptEncoding } from './accept-encoding.ts'
+import { basicAuth } from './basic-auth.ts'
+import { combinedAuth } from './combined-auth.ts'
+import { cors } from './cors.ts'
+import { csrf } from './csrf.ts'
+import { ipRestriction } from './ip-restriction.ts'
+import { jwt } from './jwt.ts'
+import { keyAuth } from './key-auth.ts'
+import { limit } from './limit.ts'
+import { mock } from './mock.ts'
+import { ping } from './ping.ts'
+import { redirect } from './redirect.ts'
+import { refererRestriction } from './referer-restriction.ts'
+import { requestId } from './request-id.ts'
+import { responseHeaders } from './response-headers.ts'
+import { stats } from './stats.ts'
+import { trafficSplitting } from './traffic-splitting.ts'
+import { uaRestriction } from './ua-restriction.ts'
+
+/** Every built-in category, in alphabetical order. */
+export const BUILTIN_PLUGINS: readonly PluginFactory[] = [
+  acceptEncoding,
+  basicAuth,
+  combinedAuth,
+  cors,
+  csrf,
+  ipRestriction,
+  jwt,
+  keyAuth,
+  limit,
+  mock,
+  ping,
+  redirect,
+  refererRestriction,
+  requestId,
+  responseHeaders,
+  stats,
+  trafficSplitting,
+  uaRestriction,
+] as readonly PluginFactory[]
+
+/** A registry holding every built-in category. */
+export function createBuiltinRegistry(): PluginRegistry {
+  const registry = new PluginRegistry()
+  for (const factory of BUILTIN_PLUGINS) registry.register(factory)
+  return registry
+}
+
+export { BUILTIN_PLUGIN_TABLES } from './defaults.ts'
