@@ -1,0 +1,108 @@
+/**
+ * Turns file-system noise into "the config changed" signals. chokidar events are only hints:
+ * each one (debounced) and a periodic timer re-compute a content fingerprint, and a signal is
+ * given only when the fingerprint differs, so lost, duplicated or partial events never matter.
+ */
+import type { Stats } from 'node:fs'
+import { watch as chokidarWatch } from 'chokidar'
+import { logger } from '../core/logger.ts'
+
+const log = logger.child({ module: 'config' })
+
+/** How a watched config is observed. */
+export interface ChangeWatchOptions {
+  /** Paths handed to chokidar. */
+  readonly paths: readonly string[]
+  /** Paths chokidar should not report (editor droppings, other files). */
+  readonly ignored?: (path: string, stats?: Stats) => boolean
+  /** Content hash of everything the store reads. */
+  readonly fingerprint: () => Promise<string>
+  /** The fingerprint of what the caller already has; computed at start when unknown. */
+  readonly baseline?: string | undefined
+  readonly debounceMs?: number
+  /** Re-check the fingerprint this often even without events. */
+  readonly recheckMs?: number
+  /** Use stat polling instead of inotify/FSEvents (network filesystems, ConfigMap mounts). */
+  readonly usePolling?: boolean
+  readonly pollIntervalMs?: number
+}
+
+/** Yields once per settled change of the fingerprint until `signal` aborts. Never throws. */
+export async function* watchChanges(
+  signal: AbortSignal,
+  options: ChangeWatchOptions,
+): AsyncGenerator<void> {
+  if (signal.aborted) return
+  let last = options.baseline ?? (await safeFingerprint(options))
+  let pending = false
+  let wake: (() => void) | undefined
+  let checking: Promise<void> | undefined
+  let again = false
+
+  const check = (): void => {
+    if (checking !== undefined) {
+      again = true
+      return
+    }
+    checking = (async () => {
+      do {
+        again = false
+        const now = await safeFingerprint(options)
+        if (now !== undefined && now !== last) {
+          last = now
+          pending = true
+          wake?.()
+        }
+      } while (again && !signal.aborted)
+    })().finally(() => {
+      checking = undefined
+    })
+  }
+
+  let debounce: NodeJS.Timeout | undefined
+  const hint = (): void => {
+    clearTimeout(debounce)
+    debounce = setTimeout(check, options.debounceMs ?? 200)
+    debounce.unref()
+  }
+  const timer = setInterval(check, options.recheckMs ?? 2000)
+  timer.unref()
+  const watcher = chokidarWatch([...options.paths], {
+    ignoreInitial: true,
+    usePolling: options.usePolling ?? false,
+    interval: options.pollIntervalMs ?? 1000,
+    ...(options.ignored === undefined ? {} : { ignored: options.ignored }),
+  })
+  watcher.on('all', hint)
+  watcher.on('error', (err: unknown) => log.warn('config watcher error', { err }))
+  const onAbort = (): void => wake?.()
+  signal.addEventListener('abort', onAbort, { once: true })
+
+  try {
+    while (!signal.aborted) {
+      if (pending) {
+        pending = false
+        yield
+        continue
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve
+      })
+      wake = undefined
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    clearTimeout(debounce)
+    clearInterval(timer)
+    await watcher.close().catch((err: unknown) => log.warn('config watcher close failed', { err }))
+  }
+}
+
+async function safeFingerprint(options: ChangeWatchOptions): Promise<string | undefined> {
+  try {
+    return await options.fingerprint()
+  } catch (err) {
+    log.warn('cannot read the config to check for changes', { err })
+    return undefined
+  }
+}
