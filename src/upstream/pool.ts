@@ -1,0 +1,59 @@
+/**
+ * One undici Pool per backend (decisions §5). Pools connect lazily, so creating one opens no
+ * socket; `close()` lets in-flight requests finish.
+ *
+ * How Pingap's keys map onto undici:
+ * - `idle_timeout` (default 60 s) → `keepAliveTimeout`, and `keepAliveMaxTimeout` so a
+ *   server's `Keep-Alive: timeout=` hint can shorten it but never lengthen it.
+ * - `basic.upstream_keepalive_pool_size` (default 128) → `connections`. Pingora caps *idle*
+ *   connections; undici caps *all* connections to the backend, so request 129 in flight waits
+ *   for a free connection instead of opening another one.
+ * - `connection_timeout` / `total_connection_timeout` → `connect.timeout` (see poolSettings).
+ * - `read_timeout` → `headersTimeout` (waiting for the response head) and `bodyTimeout` (gap
+ *   between body chunks, which is exactly Pingora's per-read timeout). Unset keeps undici's
+ *   300 s defaults.
+ * - `write_timeout` has no undici equivalent (undici cannot time out a stalled request-body
+ *   write); it stays in UpstreamOptions for the proxy to enforce while streaming the body.
+ * - `tcp_idle` → TCP keep-alive initial delay; `tcp_interval`, `tcp_probe_count`,
+ *   `tcp_user_timeout`, `tcp_recv_buf` and `tcp_fast_open` cannot be set from Node.
+ * - `alpn = "h2"|"h2h1"` with TLS → `allowH2` (h2 when the server offers it), `max_h2_streams` →
+ *   `maxConcurrentStreams`. Node cannot force h2 without ALPN, so `h2` behaves as `h2h1`.
+ */
+import { Pool } from 'undici'
+import type { PoolSettings } from './options.ts'
+
+/** The origin URL undici connects to: `http://10.0.0.1:8080`, `https://[::1]:443`. */
+export function originFor(address: string, tls: boolean): string {
+  return `${tls ? 'https' : 'http'}://${address}`
+}
+
+/** Creates the keep-alive pool of one backend; `servername` overrides the settings' SNI. */
+export function createPool(origin: string, settings: PoolSettings, servername?: string): Pool {
+  const sni = servername ?? settings.servername
+  const connect: Record<string, unknown> = {}
+  if (settings.connectTimeoutMs !== undefined) connect['timeout'] = settings.connectTimeoutMs
+  if (settings.tcpKeepAliveDelayMs !== undefined) {
+    connect['keepAlive'] = true
+    connect['keepAliveInitialDelay'] = settings.tcpKeepAliveDelayMs
+  }
+  if (settings.ipv4Only) connect['family'] = 4
+  if (settings.tls) {
+    // Without one, undici sends the origin's host name as SNI (none for an IP literal).
+    if (sni !== undefined) connect['servername'] = sni
+    connect['rejectUnauthorized'] = settings.verifyCert
+  }
+  return new Pool(origin, {
+    connections: settings.connections,
+    pipelining: 1,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
+    ...(settings.readTimeoutMs !== undefined
+      ? { headersTimeout: settings.readTimeoutMs, bodyTimeout: settings.readTimeoutMs }
+      : {}),
+    ...(settings.allowH2 ? { allowH2: true } : {}),
+    ...(settings.allowH2 && settings.maxH2Streams !== undefined
+      ? { maxConcurrentStreams: settings.maxH2Streams }
+      : {}),
+    connect,
+  })
+}

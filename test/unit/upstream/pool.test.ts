@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { test } from 'node:test'
+import { poolSettings, upstreamOptions } from '../../../src/upstream/options.ts'
+import { createPool, originFor } from '../../../src/upstream/pool.ts'
+
+const settingsFor = (conf: Record<string, unknown> = {}): ReturnType<typeof poolSettings> => {
+  const full = { addrs: ['a'], ...conf }
+  return poolSettings(full, {}, upstreamOptions(full, 'app'), 'app')
+}
+
+test('originFor builds http and https origins', () => {
+  assert.equal(originFor('10.0.0.1:80', false), 'http://10.0.0.1:80')
+  assert.equal(originFor('[::1]:443', true), 'https://[::1]:443')
+})
+
+test('a pool reuses keep-alive connections for sequential requests', async () => {
+  const sockets = new Set<unknown>()
+  const server = createServer((req, res) => {
+    sockets.add(req.socket)
+    res.end(`saw ${req.url}`)
+  }).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const pool = createPool(
+    originFor(`127.0.0.1:${(server.address() as AddressInfo).port}`, false),
+    settingsFor(),
+  )
+  try {
+    for (let i = 0; i < 10; i++) {
+      const res = await pool.request({ method: 'GET', path: `/r${i}` })
+      assert.equal(await res.body.text(), `saw /r${i}`)
+    }
+    // undici may open a second connection when a request is sent before the previous one's
+    // connection has been marked free; it never opens one per request.
+    assert.ok(sockets.size <= 2, String(sockets.size))
+  } finally {
+    await pool.close()
+    server.close()
+  }
+})
+
+test('read_timeout bounds the wait for the response head', async () => {
+  const server = createServer(() => undefined).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const pool = createPool(
+    originFor(`127.0.0.1:${(server.address() as AddressInfo).port}`, false),
+    settingsFor({ read_timeout: '100ms' }),
+  )
+  try {
+    await assert.rejects(pool.request({ method: 'GET', path: '/' }), {
+      code: 'UND_ERR_HEADERS_TIMEOUT',
+    })
+  } finally {
+    await pool.destroy()
+    server.closeAllConnections()
+    server.close()
+  }
+})
