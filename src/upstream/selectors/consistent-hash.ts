@@ -4,11 +4,10 @@
  * that backend is unhealthy or excluded the walk continues round the ring, so only the keys of
  * that backend move, and every backend is considered (decisions §3), not only the first four.
  */
-import { createHash } from 'node:crypto'
 import type { Backend, Selector } from '../types.ts'
 import type { HashKey } from './hash-key.ts'
 
-/** Ring points per unit of weight (Ketama's usual 160: 40 MD5 digests of 4 points each). */
+/** Ring points per unit of weight (Ketama's usual 160). */
 const POINTS_PER_WEIGHT = 160
 /** Upper bound on ring size, so a huge weight cannot make the build slow or large. */
 const MAX_POINTS = 160_000
@@ -20,23 +19,27 @@ interface Ring {
   readonly owners: Uint32Array
 }
 
-/** Builds the ring for a backend list (pure; exported for tests and the benchmark). */
+/**
+ * Builds the ring for a backend list (pure; exported for tests and the benchmark). Point i of
+ * a backend sits at hash("<address>-<i>"), so a backend keeps its points whatever the others.
+ */
 export function buildRing(backends: readonly Backend[]): Ring {
   const totalWeight = backends.reduce((sum, b) => sum + b.weight, 0)
   const scale = Math.min(1, MAX_POINTS / Math.max(1, totalWeight * POINTS_PER_WEIGHT))
-  const packed: number[] = []
+  const counts = backends.map((b) => Math.max(1, Math.round(b.weight * POINTS_PER_WEIGHT * scale)))
+  const packed = new Float64Array(counts.reduce((sum, n) => sum + n, 0))
+  let k = 0
   backends.forEach((backend, index) => {
-    const digests = Math.max(1, Math.round((backend.weight * POINTS_PER_WEIGHT * scale) / 4))
-    for (let i = 0; i < digests; i++) {
-      const digest = createHash('md5').update(`${backend.address}-${i}`).digest()
-      for (let j = 0; j < 4; j++) packed.push(digest.readUInt32LE(j * 4) * INDEX_SPACE + index)
+    const prefix = `${backend.address}-`
+    for (let i = 0; i < (counts[index] ?? 0); i++) {
+      packed[k++] = hashString(`${prefix}${i}`) * INDEX_SPACE + index
     }
   })
-  const sorted = Float64Array.from(packed).sort()
-  const points = new Uint32Array(sorted.length)
-  const owners = new Uint32Array(sorted.length)
-  for (let i = 0; i < sorted.length; i++) {
-    const value = sorted[i] ?? 0
+  packed.sort()
+  const points = new Uint32Array(packed.length)
+  const owners = new Uint32Array(packed.length)
+  for (let i = 0; i < packed.length; i++) {
+    const value = packed[i] ?? 0
     points[i] = Math.floor(value / INDEX_SPACE)
     owners[i] = value % INDEX_SPACE
   }
@@ -77,7 +80,8 @@ export function consistentHash(algorithm: string, key: HashKey): Selector {
   return {
     algorithm,
     select(backends, ctx, exclude) {
-      const usable = (b: Backend): boolean => b.healthy && exclude?.has(b) !== true
+      const usable = (b: Backend): boolean =>
+        b.healthy && (exclude === undefined || !exclude.has(b))
       // Checking first guarantees the ring walk below ends at a usable backend.
       if (!backends.some(usable)) return undefined
       if (backends !== lastList) {

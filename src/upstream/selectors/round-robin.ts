@@ -6,43 +6,44 @@ import type { Backend, Selector } from '../types.ts'
 
 /** A round-robin selector; its state follows the backend list as DNS changes it. */
 export function roundRobin(): Selector {
-  // Running score per address; survives list changes for addresses that stay.
-  let current = new Map<string, number>()
-  let lastList: readonly Backend[] | undefined
+  // Running score per position of the current list (a typed array keeps a pick allocation-free);
+  // rebuilt, keeping the scores of surviving addresses, when the list changes.
+  let scores: Float64Array = new Float64Array(0)
+  let lastList: readonly Backend[] = []
   return {
     algorithm: 'round_robin',
     select(backends, _ctx, exclude) {
       if (backends !== lastList) {
-        current = keepSurvivors(current, backends)
+        scores = carryScores(lastList, scores, backends)
         lastList = backends
       }
       let total = 0
-      let best: Backend | undefined
+      let best = -1
       let bestScore = -Infinity
-      for (const backend of backends) {
-        if (!backend.healthy || exclude?.has(backend) === true) continue
-        const score = (current.get(backend.address) ?? 0) + backend.weight
-        current.set(backend.address, score)
+      for (let i = 0; i < backends.length; i++) {
+        const backend = backends[i]!
+        if (!backend.healthy || (exclude !== undefined && exclude.has(backend))) continue
+        const score = scores[i]! + backend.weight
+        scores[i] = score
         total += backend.weight
         if (score > bestScore) {
-          best = backend
+          best = i
           bestScore = score
         }
       }
-      if (best !== undefined) current.set(best.address, bestScore - total)
-      return best
+      if (best < 0) return undefined
+      scores[best] = bestScore - total
+      return backends[best]
     },
   }
 }
 
-function keepSurvivors(
-  scores: ReadonlyMap<string, number>,
+function carryScores(
+  oldList: readonly Backend[],
+  oldScores: Float64Array,
   backends: readonly Backend[],
-): Map<string, number> {
-  const next = new Map<string, number>()
-  for (const backend of backends) {
-    const score = scores.get(backend.address)
-    if (score !== undefined) next.set(backend.address, score)
-  }
-  return next
+): Float64Array {
+  const byAddress = new Map<string, number>()
+  oldList.forEach((b, i) => byAddress.set(b.address, oldScores[i] ?? 0))
+  return Float64Array.from(backends, (b) => byAddress.get(b.address) ?? 0)
 }
