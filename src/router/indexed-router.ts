@@ -31,8 +31,6 @@ interface PathIndex {
 
 /** Below this many locations a bucket is scanned as a list; a trie would not pay off. */
 const SMALL_BUCKET = 8
-/** Candidate lists up to this length are sorted in place by insertion (no allocation). */
-const INSERTION_SORT_MAX = 64
 
 function newNode(): TrieNode {
   return { children: undefined, prefix: undefined, exact: undefined }
@@ -66,41 +64,55 @@ function buildPathIndex(ranks: readonly number[], rules: readonly PathRule[]): P
   return { always, root }
 }
 
-function pushAll(list: readonly number[] | undefined, out: Int32Array, n: number): number {
-  if (list === undefined) return n
-  for (let i = 0; i < list.length; i++) out[n++] = list[i]!
-  return n
+/** Candidate lists gathered for one request; each list is sorted by rank (weight order). */
+interface Sources {
+  readonly lists: Array<readonly number[]>
+  readonly positions: number[]
+  count: number
 }
 
-/** Appends the ranks of `index` that may match `path` to `out` from `n`; returns the new count. */
-function collect(index: PathIndex | undefined, path: string, out: Int32Array, n: number): number {
-  if (index === undefined) return n
-  n = pushAll(index.always, out, n)
+function addSource(sources: Sources, list: readonly number[] | undefined): void {
+  if (list === undefined || list.length === 0) return
+  sources.lists[sources.count] = list
+  sources.positions[sources.count] = 0
+  sources.count++
+}
+
+/** Adds the lists of `index` whose locations may match `path`. */
+function collect(index: PathIndex | undefined, path: string, sources: Sources): void {
+  if (index === undefined) return
+  addSource(sources, index.always)
   let node = index.root
-  if (node === undefined) return n
-  n = pushAll(node.prefix, out, n)
+  if (node === undefined) return
+  addSource(sources, node.prefix)
   for (let i = 0; i < path.length; i++) {
     node = node.children?.get(path.charCodeAt(i))
-    if (node === undefined) return n
-    n = pushAll(node.prefix, out, n)
+    if (node === undefined) return
+    addSource(sources, node.prefix)
   }
-  return pushAll(node.exact, out, n)
+  addSource(sources, node.exact)
 }
 
-function sortRanks(ranks: Int32Array, n: number): void {
-  if (n > INSERTION_SORT_MAX) {
-    ranks.subarray(0, n).sort()
-    return
-  }
-  for (let i = 1; i < n; i++) {
-    const value = ranks[i]!
-    let j = i - 1
-    while (j >= 0 && ranks[j]! > value) {
-      ranks[j + 1] = ranks[j]!
-      j--
+/**
+ * Takes the smallest rank at the head of any list (a k-way merge), so candidates come out in
+ * weight order without sorting them all; -1 when every list is exhausted.
+ */
+function nextRank(sources: Sources): number {
+  let best = -1
+  let from = -1
+  for (let s = 0; s < sources.count; s++) {
+    const list = sources.lists[s]!
+    const position = sources.positions[s]!
+    if (position < list.length) {
+      const rank = list[position]!
+      if (best < 0 || rank < best) {
+        best = rank
+        from = s
+      }
     }
-    ranks[j + 1] = value
   }
+  if (from >= 0) sources.positions[from]!++
+  return best
 }
 
 function addTo(buckets: Map<string, number[]>, key: string, rank: number): void {
@@ -124,38 +136,35 @@ export function indexedRouter(locations: readonly LocationMatcher[]): ServerRout
   const suffixRanks = new Map<string, number[]>()
   const regexRanks: number[] = []
   const anyRanks: number[] = []
-  let capacity = 0
   ordered.forEach((location, rank) => {
     const hosts = location.hosts
-    const buckets = [...new Set(hosts.exact)].length + [...new Set(hosts.suffixes)].length
     if (hosts.any) anyRanks.push(rank)
     if (hosts.hasRegex) regexRanks.push(rank)
     for (const host of new Set(hosts.exact)) addTo(exactRanks, host, rank)
     for (const suffix of new Set(hosts.suffixes)) addTo(suffixRanks, suffix, rank)
-    capacity += buckets + (hosts.any ? 1 : 0) + (hosts.hasRegex ? 1 : 0)
   })
   const exact = indexBuckets(exactRanks, rules)
   const suffixes = indexBuckets(suffixRanks, rules)
   const regex = regexRanks.length > 0 ? buildPathIndex(regexRanks, rules) : undefined
   const any = anyRanks.length > 0 ? buildPathIndex(anyRanks, rules) : undefined
   // Reused by every call: route() runs to completion synchronously and is never re-entered.
-  const scratch = new Int32Array(Math.max(capacity, 1))
+  const sources: Sources = { lists: [], positions: [], count: 0 }
 
   return {
     route(input: RouteInput): RouteMatch | undefined {
       const { host, path } = input
-      let n = collect(any, path, scratch, 0)
-      n = collect(regex, path, scratch, n)
-      if (exact.size > 0) n = collect(exact.get(host), path, scratch, n)
+      sources.count = 0
+      collect(any, path, sources)
+      collect(regex, path, sources)
+      if (exact.size > 0) collect(exact.get(host), path, sources)
       if (suffixes.size > 0) {
         for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1)) {
-          n = collect(suffixes.get(host.slice(dot)), path, scratch, n)
+          collect(suffixes.get(host.slice(dot)), path, sources)
         }
       }
-      sortRanks(scratch, n)
+      // A location found through two buckets comes out twice in a row: skip the repeat.
       let previous = -1
-      for (let i = 0; i < n; i++) {
-        const rank = scratch[i]!
+      for (let rank = nextRank(sources); rank >= 0; rank = nextRank(sources)) {
         if (rank === previous) continue
         previous = rank
         const location = ordered[rank]!

@@ -13,11 +13,16 @@
  * - back-references, look-around, `\p{…}` and nested classes / class set operations are refused
  *   (Rust's crate has no back-references or look-around either).
  */
+import {
+  foldRange,
+  isAsciiLetter,
+  readHexEscape,
+  RegexTranslateError,
+  translateClass,
+  unitEscape,
+} from './regex-class.ts'
 
-/** A pattern that cannot be translated; `message` says why, for the config error. */
-export class RegexTranslateError extends Error {
-  override name = 'RegexTranslateError'
-}
+export { RegexTranslateError } from './regex-class.ts'
 
 export interface TranslatedRegex {
   readonly source: string
@@ -30,92 +35,12 @@ const MAX_LINEAR_COUNT = 16
 /** Unrolling beyond this many characters is refused rather than building a huge pattern. */
 const MAX_UNROLLED_LENGTH = 20_000
 
-const POSIX_CLASSES: Readonly<Record<string, ReadonlyArray<readonly [number, number]>>> = {
-  alnum: [
-    [0x30, 0x39],
-    [0x41, 0x5a],
-    [0x61, 0x7a],
-  ],
-  alpha: [
-    [0x41, 0x5a],
-    [0x61, 0x7a],
-  ],
-  ascii: [[0x00, 0x7f]],
-  blank: [
-    [0x09, 0x09],
-    [0x20, 0x20],
-  ],
-  cntrl: [
-    [0x00, 0x1f],
-    [0x7f, 0x7f],
-  ],
-  digit: [[0x30, 0x39]],
-  graph: [[0x21, 0x7e]],
-  lower: [[0x61, 0x7a]],
-  print: [[0x20, 0x7e]],
-  punct: [
-    [0x21, 0x2f],
-    [0x3a, 0x40],
-    [0x5b, 0x60],
-    [0x7b, 0x7e],
-  ],
-  space: [
-    [0x09, 0x0d],
-    [0x20, 0x20],
-  ],
-  upper: [[0x41, 0x5a]],
-  word: [
-    [0x30, 0x39],
-    [0x41, 0x5a],
-    [0x61, 0x7a],
-    [0x5f, 0x5f],
-  ],
-  xdigit: [
-    [0x30, 0x39],
-    [0x41, 0x46],
-    [0x61, 0x66],
-  ],
-}
-
-const CONTROL_ESCAPES: Readonly<Record<string, number>> = { n: 10, t: 9, r: 13, f: 12, v: 11 }
-
 interface GroupFrame {
   readonly start: number
   readonly capturing: boolean
   hasCapture: boolean
   /** Case-folding state to restore when the group closes (set by inline `i` flags). */
   restoreFold: boolean | undefined
-}
-
-interface ClassAtom {
-  readonly text: string
-  /** The code point when the atom is one character (so it can fold or end a range). */
-  readonly cp: number | undefined
-}
-
-/** `\uXXXX` for a code unit (safe both inside and outside a class). */
-function unitEscape(cp: number): string {
-  return '\\u' + cp.toString(16).padStart(4, '0')
-}
-
-/** The other-case ASCII letters of [lo, hi], as class text ('' when none). */
-function foldRange(lo: number, hi: number): string {
-  let text = ''
-  for (const [from, to, delta] of [
-    [0x61, 0x7a, -32],
-    [0x41, 0x5a, 32],
-  ] as const) {
-    const a = Math.max(lo, from)
-    const b = Math.min(hi, to)
-    if (a > b) continue
-    text += String.fromCharCode(a + delta)
-    if (b > a) text += '-' + String.fromCharCode(b + delta)
-  }
-  return text
-}
-
-function isAsciiLetter(c: string): boolean {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
 class Translator {
@@ -180,31 +105,6 @@ class Translator {
     this.#emit(text, false)
   }
 
-  /** Reads `\x{…}`, `\xHH`, `\uHHHH`, `\u{…}` or `\UHHHHHHHH` at the cursor; undefined if absent. */
-  #hexEscape(): number | undefined {
-    const src = this.#src
-    const kind = src[this.#i + 1]
-    let digits: string | undefined
-    let length = 0
-    if (src[this.#i + 2] === '{') {
-      const end = src.indexOf('}', this.#i + 3)
-      if (end < 0) throw new RegexTranslateError(`unclosed \\${kind}{…} escape`)
-      digits = src.slice(this.#i + 3, end)
-      length = end + 1 - this.#i
-    } else {
-      const width = kind === 'x' ? 2 : kind === 'u' ? 4 : 8
-      digits = src.slice(this.#i + 2, this.#i + 2 + width)
-      length = 2 + width
-      if (digits.length !== width) return undefined
-    }
-    if (!/^[0-9a-fA-F]{1,8}$/.test(digits)) return undefined
-    const cp = parseInt(digits, 16)
-    if (cp > 0xffff)
-      throw new RegexTranslateError(`\\${kind}${digits}: characters above U+FFFF are not supported`)
-    this.#i += length
-    return cp
-  }
-
   #escape(): void {
     const next = this.#src[this.#i + 1]
     if (next === undefined) throw new RegexTranslateError('the pattern ends with a lone backslash')
@@ -224,11 +124,15 @@ class Translator {
       return
     }
     if (next === 'x' || next === 'u' || next === 'U') {
-      const cp = this.#hexEscape()
-      if (cp !== undefined) {
-        const letter = String.fromCharCode(cp)
-        if (this.#fold && isAsciiLetter(letter)) this.#emit(`[${letter}${foldRange(cp, cp)}]`, true)
-        else this.#emit(unitEscape(cp), true)
+      const hex = readHexEscape(this.#src, this.#i)
+      if (hex !== undefined) {
+        this.#i += hex.length
+        const letter = String.fromCharCode(hex.cp)
+        if (this.#fold && isAsciiLetter(letter)) {
+          this.#emit(`[${letter}${foldRange(hex.cp, hex.cp)}]`, true)
+        } else {
+          this.#emit(unitEscape(hex.cp), true)
+        }
         return
       }
     }
@@ -236,95 +140,10 @@ class Translator {
     this.#emit('\\' + next, next !== 'b' && next !== 'B')
   }
 
-  #classAtom(first: boolean): ClassAtom {
-    const src = this.#src
-    const c = src[this.#i]!
-    if (c === ']' && first) {
-      this.#i += 1
-      return { text: '\\]', cp: 0x5d }
-    }
-    if (c !== '\\') {
-      this.#i += 1
-      return { text: c, cp: c.charCodeAt(0) }
-    }
-    const next = src[this.#i + 1]
-    if (next === undefined) throw new RegexTranslateError('the pattern ends with a lone backslash')
-    if (next === 'p' || next === 'P') {
-      throw new RegexTranslateError('Unicode classes (\\p{…}) are not supported')
-    }
-    if (next === 'x' || next === 'u' || next === 'U') {
-      const cp = this.#hexEscape()
-      if (cp !== undefined) return { text: unitEscape(cp), cp }
-    }
-    this.#i += 2
-    const text = '\\' + next
-    if (CONTROL_ESCAPES[next] !== undefined) return { text, cp: CONTROL_ESCAPES[next] }
-    if (/[A-Za-z0-9]/.test(next)) return { text, cp: undefined }
-    return { text, cp: next.charCodeAt(0) }
-  }
-
-  #posixClass(): { text: string; fold: string } {
-    const src = this.#src
-    const end = src.indexOf(':]', this.#i + 2)
-    if (end < 0) throw new RegexTranslateError('nested character classes are not supported')
-    const name = src.slice(this.#i + 2, end)
-    const ranges = POSIX_CLASSES[name]
-    if (ranges === undefined) throw new RegexTranslateError(`unknown POSIX class [:${name}:]`)
-    this.#i = end + 2
-    let text = ''
-    let fold = ''
-    for (const [lo, hi] of ranges) {
-      text += lo === hi ? unitEscape(lo) : `${unitEscape(lo)}-${unitEscape(hi)}`
-      if (this.#fold) fold += foldRange(lo, hi)
-    }
-    return { text, fold }
-  }
-
   #charClass(): void {
-    const src = this.#src
-    let text = '['
-    this.#i += 1
-    if (src[this.#i] === '^') {
-      text += '^'
-      this.#i += 1
-    }
-    let fold = ''
-    let first = true
-    for (;;) {
-      const c = src[this.#i]
-      if (c === undefined) throw new RegexTranslateError('a character class is not closed')
-      if (c === ']' && !first) break
-      const pair = src.slice(this.#i, this.#i + 2)
-      if (pair === '&&' || pair === '--' || pair === '~~') {
-        throw new RegexTranslateError(`class set operations ("${pair}") are not supported`)
-      }
-      const isFirst = first
-      first = false
-      if (c === '[') {
-        if (src[this.#i + 1] !== ':') {
-          throw new RegexTranslateError(
-            'nested character classes are not supported; escape "[" as "\\["',
-          )
-        }
-        const posix = this.#posixClass()
-        text += posix.text
-        fold += posix.fold
-        continue
-      }
-      const lo = this.#classAtom(isFirst)
-      text += lo.text
-      if (src[this.#i] === '-' && src[this.#i + 1] !== ']' && this.#i + 1 < src.length) {
-        this.#i += 1
-        const hi = this.#classAtom(false)
-        text += '-' + hi.text
-        if (this.#fold && lo.cp !== undefined && hi.cp !== undefined)
-          fold += foldRange(lo.cp, hi.cp)
-      } else if (this.#fold && lo.cp !== undefined) {
-        fold += foldRange(lo.cp, lo.cp)
-      }
-    }
-    this.#i += 1
-    this.#emit(text + fold + ']', true)
+    const { text, end } = translateClass(this.#src, this.#i, this.#fold)
+    this.#i = end
+    this.#emit(text, true)
   }
 
   #openGroup(): void {
