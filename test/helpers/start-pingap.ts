@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly waitFor?: readonly string[]
   /** The -c value relative to the temp dir (default: the dir itself). */
   readonly confPath?: string
+  /** Do not pass `-c` at all (quick start). */
+  readonly noConf?: boolean
 }
 
 /** Starts pingap-ts on `files` (path → TOML text, relative to a fresh temp dir). */
@@ -52,7 +54,8 @@ export async function startPingap(files: Record<string, string>, options: StartO
   }
   for (const [name, text] of Object.entries(files)) write(name, text)
   const confArg = options.confPath !== undefined ? join(dir, options.confPath) : dir
-  const child = spawn(process.execPath, [BIN, '-c', confArg, ...(options.args ?? [])], {
+  const confArgs = options.noConf === true ? [] : ['-c', confArg]
+  const child = spawn(process.execPath, [BIN, ...confArgs, ...(options.args ?? [])], {
     env: { ...process.env, PINGAP_LOG_FORMAT: 'json', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
