@@ -100,7 +100,10 @@ export class App {
   async #publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void> {
     const result = this.runtime.apply(version.config, version.number, { sources: loaded.sources })
     if (!result.changed) return
-    configureLogger({ level: version.config.basic.log_level, json: version.config.basic.log_format_json })
+    configureLogger({
+      level: version.config.basic.log_level,
+      json: version.config.basic.log_format_json,
+    })
     await this.listeners.sync(this.runtime.current)
     this.#health.sync(this.runtime.current)
   }

@@ -16,7 +16,11 @@ export const ERRORS = {
   PGT_ERR_CONFIG_UNKNOWN_KEY: { status: 422, etype: 'Config', message: 'unknown key "%s"%s' },
   PGT_ERR_CONFIG_REF: { status: 422, etype: 'Config', message: 'unknown %s "%s"' },
   PGT_ERR_CONFIG_REGEX: { status: 422, etype: 'Config', message: 'invalid regex "%s": %s' },
-  PGT_ERR_CONFIG_CONFLICT: { status: 412, etype: 'Config', message: 'config changed since version %s' },
+  PGT_ERR_CONFIG_CONFLICT: {
+    status: 412,
+    etype: 'Config',
+    message: 'config changed since version %s',
+  },
   PGT_ERR_PLUGIN_UNKNOWN: { status: 422, etype: 'Config', message: 'unknown plugin category "%s"' },
   PGT_ERR_PLUGIN_STEP: {
     status: 422,
@@ -47,11 +51,31 @@ export const ERRORS = {
     etype: 'ReadTimedout',
     message: 'upstream %s did not answer in time',
   },
-  PGT_ERR_UPSTREAM_CONNECT: { status: 502, etype: 'ConnectRefused', message: 'cannot connect to %s' },
-  PGT_ERR_UPSTREAM_RESET: { status: 502, etype: 'ConnectionClosed', message: 'upstream %s closed the connection' },
-  PGT_ERR_UPSTREAM_INVALID: { status: 502, etype: 'InvalidHTTPHeader', message: 'invalid response from upstream %s' },
-  PGT_ERR_BODY_TOO_LARGE: { status: 413, etype: 'HTTPStatus', message: 'Request Entity Too Large, max:%s' },
-  PGT_ERR_TOO_MANY_REQUESTS: { status: 429, etype: 'HTTPStatus', message: 'Too Many Requests, max:%s' },
+  PGT_ERR_UPSTREAM_CONNECT: {
+    status: 502,
+    etype: 'ConnectRefused',
+    message: 'cannot connect to %s',
+  },
+  PGT_ERR_UPSTREAM_RESET: {
+    status: 502,
+    etype: 'ConnectionClosed',
+    message: 'upstream %s closed the connection',
+  },
+  PGT_ERR_UPSTREAM_INVALID: {
+    status: 502,
+    etype: 'InvalidHTTPHeader',
+    message: 'invalid response from upstream %s',
+  },
+  PGT_ERR_BODY_TOO_LARGE: {
+    status: 413,
+    etype: 'HTTPStatus',
+    message: 'Request Entity Too Large, max:%s',
+  },
+  PGT_ERR_TOO_MANY_REQUESTS: {
+    status: 429,
+    etype: 'HTTPStatus',
+    message: 'Too Many Requests, max:%s',
+  },
   PGT_ERR_URI_TOO_LONG: { status: 414, etype: 'HTTPStatus', message: 'URI Too Long, max:%s' },
   PGT_ERR_HEADERS_TOO_LARGE: {
     status: 431,
@@ -60,7 +84,11 @@ export const ERRORS = {
   },
   PGT_ERR_REQUEST_TIMEOUT: { status: 408, etype: 'ReadTimedout', message: 'Request Timeout' },
   PGT_ERR_BAD_REQUEST: { status: 400, etype: 'InvalidHTTPHeader', message: 'Bad Request: %s' },
-  PGT_ERR_CLIENT_CLOSED: { status: 499, etype: 'ConnectionClosed', message: 'client closed the request' },
+  PGT_ERR_CLIENT_CLOSED: {
+    status: 499,
+    etype: 'ConnectionClosed',
+    message: 'client closed the request',
+  },
   PGT_ERR_INTERNAL: { status: 500, etype: 'InternalError', message: 'internal error: %s' },
 } as const satisfies Record<string, ErrorRow>
 
@@ -71,7 +99,10 @@ export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[]
 
 function format(template: string, args: readonly unknown[]): string {
   let i = 0
-  return template.replace(/%s/g, () => String(args[i++] ?? ''))
+  return template.replace(/%s/g, () => {
+    const arg = args[i++]
+    return typeof arg === 'string' ? arg : arg === undefined ? '' : JSON.stringify(arg)
+  })
 }
 
 /** An error pingap-ts raises on purpose: a stable code, the HTTP status and the user-facing text. */

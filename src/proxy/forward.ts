@@ -4,7 +4,12 @@
  * response is paused whenever the client socket's buffer is full. Connect failures of
  * body-less requests are retried on another backend (`max_retries`, `max_retry_window`).
  */
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  ServerResponse,
+} from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { RequestContext } from '../core/context.ts'
 import { PingapError } from '../core/errors.ts'
@@ -57,7 +62,11 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   #headWritten = false
   #waitingForDrain = false
 
-  constructor(job: ForwardJob, backend: Backend, onRetry: (err: Error, backend: Backend) => boolean) {
+  constructor(
+    job: ForwardJob,
+    backend: Backend,
+    onRetry: (err: Error, backend: Backend) => boolean,
+  ) {
     this.#job = job
     this.#backend = backend
     this.#onRetry = onRetry
@@ -210,7 +219,7 @@ export function forward(job: ForwardJob, first: Backend): void {
     current = new ResponseRelay(job, backend, onRetry)
     const options: Dispatcher.DispatchOptions = {
       path: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
-      method: ctx.method as Dispatcher.HttpMethod,
+      method: ctx.method,
       headers: buildUpstreamHeaders(ctx, location.headerRules),
       body,
     }

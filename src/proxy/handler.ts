@@ -40,7 +40,11 @@ function requestHost(req: IncomingMessage, authority: string | undefined): strin
  * Parses, normalises and routes a request; throws a PingapError for a bad target. The
  * returned context is shared by the HTTP and the Upgrade paths.
  */
-export function routeRequest(snapshot: Snapshot, serverName: string, req: IncomingMessage): RoutedRequest {
+export function routeRequest(
+  snapshot: Snapshot,
+  serverName: string,
+  req: IncomingMessage,
+): RoutedRequest {
   const server = snapshot.servers.get(serverName)
   const target = parseRequestTarget(req.url ?? '')
   if (server === undefined || target === undefined) {
@@ -68,10 +72,11 @@ export function applyRewrite(ctx: RequestContext, location: LocationRuntime): vo
   const result = rewriter.rewrite(ctx.path, ctx.variables)
   if (result === undefined) return
   const q = result.path.indexOf('?')
-  if (q >= 0) {
-    ctx.path = result.path.slice(0, q)
-    ctx.query = result.path.slice(q + 1)
-  } else ctx.path = result.path
+  // Captured text can carry `..` or `//`: the rewritten path is normalised like the original.
+  const path = normalizePath(q >= 0 ? result.path.slice(0, q) : result.path)
+  if (path === null) throw new PingapError('PGT_ERR_BAD_REQUEST', ['invalid rewritten path'])
+  ctx.path = path
+  if (q >= 0) ctx.query = result.path.slice(q + 1)
   if (result.captures !== undefined && result.captures.size > 0) {
     ctx.variables ??= new Map()
     for (const [k, v] of result.captures) ctx.variables.set(k, v)
@@ -152,7 +157,15 @@ async function proxyRequest(
   const backend = upstream.transparent ? upstream.backendFor(ctx.host) : upstream.pick(ctx)
   if (backend === undefined) throw new PingapError('PGT_ERR_UPSTREAM_UNAVAILABLE', [location.name])
   forward(
-    { ctx, req, res, server: routed.server, location, upstream, errorTemplate: snapshot.errorTemplate },
+    {
+      ctx,
+      req,
+      res,
+      server: routed.server,
+      location,
+      upstream,
+      errorTemplate: snapshot.errorTemplate,
+    },
     backend,
   )
 }

@@ -22,7 +22,9 @@ export function parseListenAddress(addr: string, path = 'servers.addr'): ListenA
   }
   const port = Number(portText)
   if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError('PGT_ERR_CONFIG_INVALID', path, [`"${addr}" is not a valid listen address`])
+    throw new ConfigError('PGT_ERR_CONFIG_INVALID', path, [
+      `"${addr}" is not a valid listen address`,
+    ])
   }
   return { host: host === '' ? '0.0.0.0' : host, port }
 }

@@ -115,7 +115,8 @@ export class Listeners {
     })
     server.on('error', (err) => log.error('listener error', { addr, err }))
     const info = server.address() as AddressInfo
-    listener.bound = info.family === 'IPv6' ? `[${info.address}]:${info.port}` : `${info.address}:${info.port}`
+    listener.bound =
+      info.family === 'IPv6' ? `[${info.address}]:${info.port}` : `${info.address}:${info.port}`
     this.#listeners.set(addr, listener)
     log.info('listening', { server: runtime.name, addr: listener.bound })
   }

@@ -81,7 +81,8 @@ export function sendError(
   error: unknown,
 ): void {
   const err = toPingapError(error)
-  if (err.status >= 500) log.warn('request failed', { code: err.code, error: err.message, url: req.url })
+  if (err.status >= 500)
+    log.warn('request failed', { code: err.code, error: err.message, url: req.url })
   if (ctx !== undefined) ctx.status = err.status
   if (res.headersSent || res.destroyed) {
     // The head is out: the only honest signal left is to cut the response short.

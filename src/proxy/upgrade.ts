@@ -21,7 +21,11 @@ const log = logger.child({ module: 'upgrade' })
 function writeRaw(socket: Duplex, response: HttpResponse): void {
   if (socket.destroyed) return
   const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`]
-  const headers = { ...response.headers, 'content-length': response.body.length, connection: 'close' }
+  const headers = {
+    ...response.headers,
+    'content-length': response.body.length,
+    connection: 'close',
+  }
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue
     for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(v)}`)
@@ -63,13 +67,15 @@ export function createUpgradeHandler(
     tunnels.add(tcp)
     socket.once('close', () => tunnels.delete(tcp))
     socket.on('error', () => socket.destroy())
-    const fail = (err: unknown): void => writeRaw(socket, errorResponse(snapshot.errorTemplate, err))
+    const fail = (err: unknown): void =>
+      writeRaw(socket, errorResponse(snapshot.errorTemplate, err))
     try {
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
         throw new PingapError('PGT_ERR_BAD_REQUEST', ['only WebSocket upgrades are supported'])
       }
       const { ctx, location } = routeRequest(snapshot, serverName(), req)
-      if (location === undefined) throw new PingapError('PGT_ERR_ROUTE_NOT_FOUND', [ctx.host, ctx.path])
+      if (location === undefined)
+        throw new PingapError('PGT_ERR_ROUTE_NOT_FOUND', [ctx.host, ctx.path])
       runRequestPlugins(ctx, location)
         .then((response) => {
           if (response !== undefined) {
@@ -83,7 +89,7 @@ export function createUpgradeHandler(
           }
           ctx.upstreamAddr = backend.address
           req.url = ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`
-          req.headers = buildUpstreamHeaders(ctx, location.headerRules, true) as IncomingMessage['headers']
+          req.headers = buildUpstreamHeaders(ctx, location.headerRules, true)
           const tls = upstream.options.tls
           proxy.ws(req, socket, head, {
             target: `${tls ? 'https' : 'http'}://${backend.address}`,

@@ -31,7 +31,8 @@ export function isConnectFailure(err: unknown): boolean {
 export function upstreamError(err: unknown, address: string): PingapError {
   if (isPingapError(err)) return err
   const code = errorCode(err)
-  if (CONNECT_FAILURES.has(code)) return new PingapError('PGT_ERR_UPSTREAM_CONNECT', [address], { cause: err })
+  if (CONNECT_FAILURES.has(code))
+    return new PingapError('PGT_ERR_UPSTREAM_CONNECT', [address], { cause: err })
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return new PingapError('PGT_ERR_UPSTREAM_CONNECT_TIMEOUT', [address], { cause: err })
@@ -45,7 +46,11 @@ export function upstreamError(err: unknown, address: string): PingapError {
     case 'UND_ERR_CLOSED':
       return new PingapError('PGT_ERR_UPSTREAM_RESET', [address], { cause: err })
     default:
-      if (code.startsWith('HPE_') || code === 'UND_ERR_INFO' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      if (
+        code.startsWith('HPE_') ||
+        code === 'UND_ERR_INFO' ||
+        code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
+      ) {
         return new PingapError('PGT_ERR_UPSTREAM_INVALID', [address], { cause: err })
       }
       return new PingapError('PGT_ERR_UPSTREAM_RESET', [address], { cause: err })
