@@ -24,6 +24,8 @@ export interface FileStoreOptions {
   /** Fingerprint re-check interval (default 2 s); events only make it sooner. */
   readonly recheckMs?: number
   readonly debounceMs?: number
+  /** Called when a watcher has finished its initial scan (tests wait for it). */
+  readonly onWatcherReady?: () => void
 }
 
 /** `single`: one file. `directory`: every `.toml` below a directory. */
@@ -190,13 +192,16 @@ export class FileConfigStore implements ConfigStore {
       paths: [single ? root : this.path],
       ignored,
       fingerprint: async () => this.#fingerprintOf(await this.#readAll()),
-      baseline: this.#lastFingerprint,
+      baseline: () => this.#lastFingerprint,
       usePolling,
       ...(this.#options.pollIntervalMs === undefined
         ? {}
         : { pollIntervalMs: this.#options.pollIntervalMs }),
       ...(this.#options.recheckMs === undefined ? {} : { recheckMs: this.#options.recheckMs }),
       ...(this.#options.debounceMs === undefined ? {} : { debounceMs: this.#options.debounceMs }),
+      ...(this.#options.onWatcherReady === undefined
+        ? {}
+        : { onReady: this.#options.onWatcherReady }),
     })
   }
 

@@ -52,8 +52,9 @@ function hasData(text: string, file: string): boolean {
   return Object.keys(parseToml(text, file)).length > 0
 }
 
-function withItem(rest: string, file: string, item: string): string {
-  return hasData(rest, file) ? `${rest.trimEnd()}\n\n${item}` : item
+// Whatever else the file holds (other items, comments outside the item) stays above the item.
+function withItem(rest: string, item: string): string {
+  return rest.trim() === '' ? item : `${rest.trimEnd()}\n\n${item}`
 }
 
 /** Plans one save; throws a ConfigError if the item cannot be cut out of its current file. */
@@ -65,7 +66,7 @@ export function planSave(req: SaveRequest): SavePlan {
   const targetRest =
     current === target ? removeItem(targetText, category, name, target) : targetText
   if (value !== undefined) {
-    writes.push([target, withItem(targetRest, target, stringifyItem(category, name, value))])
+    writes.push([target, withItem(targetRest, stringifyItem(category, name, value))])
   } else if (current === target) {
     if (hasData(targetRest, target)) writes.push([target, targetRest])
     else deletes.push(target)

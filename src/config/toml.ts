@@ -77,5 +77,5 @@ function throwParse(
 /** The TOML text of one item as Pingap writes it: `[<category>.<name>]` (or `[basic]`). */
 export function stringifyItem(category: string, name: string, value: RawTable): string {
   const doc = category === 'basic' ? { basic: value } : { [category]: { [name]: value } }
-  return `${stringify(doc)}\n`
+  return `${stringify(doc).trimEnd()}\n`
 }

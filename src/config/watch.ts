@@ -17,14 +17,16 @@ export interface ChangeWatchOptions {
   readonly ignored?: (path: string, stats?: Stats) => boolean
   /** Content hash of everything the store reads. */
   readonly fingerprint: () => Promise<string>
-  /** The fingerprint of what the caller already has; computed at start when unknown. */
-  readonly baseline?: string | undefined
+  /** The fingerprint of what the caller already has (read when watching starts), if known. */
+  readonly baseline?: () => string | undefined
   readonly debounceMs?: number
   /** Re-check the fingerprint this often even without events. */
   readonly recheckMs?: number
   /** Use stat polling instead of inotify/FSEvents (network filesystems, ConfigMap mounts). */
   readonly usePolling?: boolean
   readonly pollIntervalMs?: number
+  /** Called once the file-system watcher has finished its initial scan. */
+  readonly onReady?: () => void
 }
 
 /** Yields once per settled change of the fingerprint until `signal` aborts. Never throws. */
@@ -33,7 +35,7 @@ export async function* watchChanges(
   options: ChangeWatchOptions,
 ): AsyncGenerator<void> {
   if (signal.aborted) return
-  let last = options.baseline ?? (await safeFingerprint(options))
+  let last = options.baseline?.() ?? (await safeFingerprint(options))
   let pending = false
   let wake: (() => void) | undefined
   let checking: Promise<void> | undefined
@@ -75,7 +77,25 @@ export async function* watchChanges(
   })
   watcher.on('all', hint)
   watcher.on('error', (err: unknown) => log.warn('config watcher error', { err }))
-  const onAbort = (): void => wake?.()
+  if (options.onReady !== undefined) watcher.once('ready', options.onReady)
+
+  // Resources are released as soon as the signal aborts, even if the consumer never asks for
+  // the next value (a generator suspended at `yield` would not reach its finally block).
+  let closed: Promise<void> | undefined
+  const release = (): Promise<void> => {
+    closed ??= (async () => {
+      clearTimeout(debounce)
+      clearInterval(timer)
+      await watcher
+        .close()
+        .catch((err: unknown) => log.warn('config watcher close failed', { err }))
+    })()
+    return closed
+  }
+  const onAbort = (): void => {
+    wake?.()
+    void release()
+  }
   signal.addEventListener('abort', onAbort, { once: true })
 
   try {
@@ -92,9 +112,7 @@ export async function* watchChanges(
     }
   } finally {
     signal.removeEventListener('abort', onAbort)
-    clearTimeout(debounce)
-    clearInterval(timer)
-    await watcher.close().catch((err: unknown) => log.warn('config watcher close failed', { err }))
+    await release()
   }
 }
 

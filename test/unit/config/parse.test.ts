@@ -65,7 +65,10 @@ when = 1979-05-27T07:32:00Z
 `
     const first = parse(toml)
     const { hash, ...body } = first
-    const again = parseConfig({ raw: JSON.parse(JSON.stringify(body)) as never, sources: new Map() })
+    const again = parseConfig({
+      raw: JSON.parse(JSON.stringify(body)) as never,
+      sources: new Map(),
+    })
     assert.equal(again.hash, hash)
     assert.deepEqual(again, first)
   })
@@ -88,8 +91,14 @@ when = 1979-05-27T07:32:00Z
   })
 
   test('plugins keep their own options for the factories to check', () => {
-    const config = parse('[plugins.stats]\ncategory = "stats"\nvalue = "/stats"\nstep = "request"\n')
-    assert.deepEqual(config.plugins['stats'], { category: 'stats', value: '/stats', step: 'request' })
+    const config = parse(
+      '[plugins.stats]\ncategory = "stats"\nvalue = "/stats"\nstep = "request"\n',
+    )
+    assert.deepEqual(config.plugins['stats'], {
+      category: 'stats',
+      value: '/stats',
+      step: 'request',
+    })
   })
 
   test('the hash ignores key order and follows values', () => {
@@ -121,7 +130,8 @@ when = 1979-05-27T07:32:00Z
 
   test('a 2,000-location config parses', () => {
     const parts: string[] = []
-    for (let i = 0; i < 500; i++) parts.push(`[upstreams.u${i}]\naddrs = ["10.0.${i % 250}.1:8080 2"]\n`)
+    for (let i = 0; i < 500; i++)
+      parts.push(`[upstreams.u${i}]\naddrs = ["10.0.${i % 250}.1:8080 2"]\n`)
     const names: string[] = []
     for (let i = 0; i < 2000; i++) {
       names.push(`"l${i}"`)
