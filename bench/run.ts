@@ -4,7 +4,7 @@
  * Prints a table (req/s, p99, ratio to nginx) and writes bench/results/latest.json.
  * Settings come from the environment; see bench/README.md.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -59,16 +59,13 @@ function settings(): Settings {
   }
 }
 
-function tryRun(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim()
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string }
-    return `${e.stdout ?? ''}${e.stderr ?? ''}`.trim()
-  }
+const REPO = new URL('../../', import.meta.url)
+
+/** stdout + stderr of a command run in the repo (nginx -v prints on stderr); undefined on failure. */
+function tryRun(command: string, args: string[]): string | undefined {
+  const result = spawnSync(command, args, { cwd: REPO, encoding: 'utf8' })
+  if (result.error !== undefined || result.status !== 0) return undefined
+  return `${result.stdout}${result.stderr}`.trim()
 }
 
 async function countLines(path: string): Promise<number> {
@@ -229,10 +226,10 @@ async function writeResults(
   const report = {
     date: new Date().toISOString(),
     commit: tryRun('git', ['rev-parse', '--short', 'HEAD']),
-    dirty: tryRun('git', ['status', '--porcelain', '--untracked-files=no']) !== '',
+    dirty: (tryRun('git', ['status', '--porcelain', '--untracked-files=no']) ?? '') !== '',
     node: process.version,
-    nginx: tryRun('nginx', ['-v']).replace('nginx version: ', ''),
-    wrk: tryRun('wrk', ['--version']).split('\n')[0]?.split(' [')[0],
+    nginx: tryRun('nginx', ['-v'])?.replace('nginx version: ', ''),
+    wrk: spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split(' [')[0],
     cpu: cpus()[0]?.model,
     cores: cpus().length,
     loadAverage: { start: loadAtStart, end: loadavg()[0] },
@@ -240,7 +237,7 @@ async function writeResults(
     ratio: nginx !== undefined && pingap !== undefined ? pingap / nginx : undefined,
     results,
   }
-  const out = new URL('../../bench/results/latest.json', import.meta.url)
+  const out = new URL('bench/results/latest.json', REPO)
   await mkdir(new URL('.', out), { recursive: true })
   await writeFile(out, `${JSON.stringify(report, null, 2)}\n`)
   console.error(`# wrote ${out.pathname}`)
