@@ -6,6 +6,7 @@ import { basicAuth } from './basic-auth.ts'
 import { combinedAuth } from './combined-auth.ts'
 import { cors } from './cors.ts'
 import { csrf } from './csrf.ts'
+import { forwardAuth } from './forward-auth.ts'
 import { ipRestriction } from './ip-restriction.ts'
 import { jwt } from './jwt.ts'
 import { keyAuth } from './key-auth.ts'
@@ -27,6 +28,7 @@ export const BUILTIN_PLUGINS: readonly PluginFactory[] = [
   combinedAuth,
   cors,
   csrf,
+  forwardAuth,
   ipRestriction,
   jwt,
   keyAuth,

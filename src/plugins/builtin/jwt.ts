@@ -1,73 +1,26 @@
-/** The `jwt` plugin: verifies HMAC-signed tokens and mints them on `auth_path`. */
-import { cookieValue, headerValue, queryValue, type RequestContext } from '../../core/context.ts'
+/**
+ * The `jwt` plugin: verifies tokens (HMAC secret, static public key or JWKS) and mints HMAC
+ * tokens from the upstream's claims on `auth_path`.
+ */
+import type { RequestContext } from '../../core/context.ts'
 import { textResponse, type HttpResponse } from '../../core/http-response.ts'
 import { PluginOptions } from '../conf.ts'
 import type { BodyFilter, PluginFactory, ResponseHead } from '../types.ts'
 import { removeHeader, setHeader } from './headers.ts'
-import {
-  HMAC_ALGORITHMS,
-  signHmacJwt,
-  verifyHmacJwt,
-  type HmacAlgorithm,
-  type JwtFailure,
-} from './jwt-hmac.ts'
+import { JwksCache } from './jwks-cache.ts'
+import { JWT_KEYS, parseJwtConf, type JwtConf } from './jwt-conf.ts'
+import { signHmacJwt, verifyHmacJwt, type JwtFailure } from './jwt-hmac.ts'
+import { jwksResolver, verifyAsymmetric } from './jwt-verify.ts'
 import { delayed, REQUEST_STEPS } from './shared.ts'
 
-interface JwtConf {
-  readonly token: (ctx: RequestContext) => string | undefined
-  readonly secret: string
-  /** Algorithms accepted when verifying; the first one signs minted tokens. */
-  readonly algorithms: readonly HmacAlgorithm[]
-  readonly authPath: string
-  readonly delayMs: number
-}
-
-const KEYS = [
-  'header',
-  'cookie',
-  'query',
-  'secret',
-  'algorithm',
-  'auth_path',
-  'delay',
-  'public_key',
-  'jwks_url',
-  'jwks_ttl',
-]
+type Verdict = JwtFailure | undefined
+type Verify = (token: string) => Verdict | Promise<Verdict>
 
 const MISSING = Object.freeze(textResponse(401, 'Jwt authorization is missing'))
 const FAILURES: Readonly<Record<JwtFailure, HttpResponse>> = {
   format: Object.freeze(textResponse(401, 'Jwt authorization format is invalid')),
   invalid: Object.freeze(textResponse(401, 'Jwt authorization is invalid')),
   expired: Object.freeze(textResponse(401, 'Jwt authorization is expired')),
-}
-
-function tokenReader(options: PluginOptions): JwtConf['token'] {
-  const header = options.string('header').trim().toLowerCase()
-  const cookie = options.string('cookie').trim()
-  const query = options.string('query').trim()
-  if (header !== '') {
-    return (ctx) => {
-      const value = headerValue(ctx.headers, header)
-      return value?.startsWith('Bearer ') === true ? value.slice(7).trim() : value
-    }
-  }
-  if (cookie !== '') return (ctx) => cookieValue(ctx.headers, cookie)
-  if (query !== '') return (ctx) => queryValue(ctx.query, query)
-  throw options.error('header', 'set one of "header", "cookie" or "query"')
-}
-
-function algorithms(options: PluginOptions): HmacAlgorithm[] {
-  if (!options.has('algorithm')) return [...HMAC_ALGORITHMS]
-  const value = options.string('algorithm').trim().toUpperCase()
-  const found = HMAC_ALGORITHMS.find((a) => a === value)
-  if (found === undefined) {
-    throw options.error(
-      'algorithm',
-      `"${value}" is not supported (use ${HMAC_ALGORITHMS.join(', ')})`,
-    )
-  }
-  return [found]
 }
 
 /** True when this response is a successful answer on `auth_path`, whose body becomes a token. */
@@ -83,34 +36,44 @@ function mintFilter(conf: JwtConf): BodyFilter {
   return (chunk, end) => {
     if (chunk.length > 0) chunks.push(chunk)
     if (!end) return null
-    const token = signHmacJwt(conf.algorithms[0]!, conf.secret, Buffer.concat(chunks))
+    const token = signHmacJwt(conf.mintAlgorithm, conf.secret, Buffer.concat(chunks))
     return Buffer.from(JSON.stringify({ token }))
   }
 }
 
-/** Verifies HMAC JWTs from a header, cookie or query; mints tokens on `auth_path`. */
+function answer(conf: JwtConf, failure: Verdict): HttpResponse | undefined | Promise<HttpResponse> {
+  if (failure === undefined) return undefined
+  return failure === 'invalid' ? delayed(conf.delayMs, FAILURES.invalid) : FAILURES[failure]
+}
+
+/** The verifier of one instance; a JWKS cache lives as long as the instance. */
+function verifier(conf: JwtConf, cache: JwksCache | undefined): Verify {
+  const mode = conf.mode
+  if (mode.kind === 'hmac') {
+    return (token) =>
+      verifyHmacJwt(token, conf.secret, mode.algorithms, Math.floor(Date.now() / 1000))
+  }
+  const key = mode.kind === 'key' ? mode.key : jwksResolver(cache as JwksCache)
+  return (token) => verifyAsymmetric(token, key, mode.algorithms)
+}
+
+/** Verifies JWTs from a header, cookie or query; mints tokens on `auth_path`. */
 export const jwt: PluginFactory<JwtConf> = {
   category: 'jwt',
   steps: REQUEST_STEPS,
   defaultStep: 'request',
 
   parse(raw, path) {
-    const options = new PluginOptions(raw, path, KEYS)
-    // Pingap also verifies RS*/PS*/ES* keys and JWKS; pingap-ts does not yet, and says so
-    // rather than letting every request through or refusing every one.
-    for (const key of ['public_key', 'jwks_url', 'jwks_ttl']) {
-      if (options.has(key)) throw options.error(key, 'is not supported yet (HMAC secrets only)')
-    }
-    return {
-      token: tokenReader(options),
-      secret: options.required('secret'),
-      algorithms: algorithms(options),
-      authPath: options.string('auth_path').trim(),
-      delayMs: options.duration('delay', 0),
-    }
+    return parseJwtConf(new PluginOptions(raw, path, JWT_KEYS))
   },
 
   create({ name, hash, step, conf }) {
+    const mode = conf.mode
+    const cache =
+      mode.kind === 'jwks'
+        ? new JwksCache({ url: mode.url, ttlMs: mode.ttlMs, plugin: name })
+        : undefined
+    const verify = verifier(conf, cache)
     return {
       category: 'jwt',
       name,
@@ -124,14 +87,11 @@ export const jwt: PluginFactory<JwtConf> = {
         }
         const token = conf.token(ctx)
         if (token === undefined || token === '') return MISSING
-        const failure = verifyHmacJwt(
-          token,
-          conf.secret,
-          conf.algorithms,
-          Math.floor(Date.now() / 1000),
-        )
-        if (failure === undefined) return undefined
-        return failure === 'invalid' ? delayed(conf.delayMs, FAILURES.invalid) : FAILURES[failure]
+        if (token.split('.').length !== 3) return FAILURES.format
+        const verdict = verify(token)
+        return verdict instanceof Promise
+          ? verdict.then((v) => answer(conf, v))
+          : answer(conf, verdict)
       },
       onResponse(ctx, head) {
         if (!minting(conf, ctx, head)) return
@@ -142,6 +102,10 @@ export const jwt: PluginFactory<JwtConf> = {
       onResponseBody(ctx, head) {
         return minting(conf, ctx, head) ? mintFilter(conf) : undefined
       },
+      // Fetch the key set before the first request needs it.
+      ...(cache === undefined
+        ? {}
+        : { start: () => void cache.refresh(), close: () => cache.close() }),
     }
   },
 }

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
 import { ConfigError } from '../../../../src/core/errors.ts'
 import { applyBodyFilters, collectBodyFilters } from '../../../../src/plugins/chains.ts'
-import type { BodyPlugin } from '../../../../src/plugins/types.ts'
+import type { BodyFilter, BodyPlugin } from '../../../../src/plugins/types.ts'
 import { fakeContext } from '../../../helpers/fake-context.ts'
 import { head, plugin, request, text } from './support.ts'
 
@@ -70,7 +70,8 @@ test('jwt mints a token from the upstream claims on auth_path', async () => {
   await p.onResponse!(ctx, h)
   assert.equal(h.headers['content-length'], undefined)
   assert.equal(h.headers['content-type'], 'application/json; charset=utf-8')
-  const filters = collectBodyFilters([p as BodyPlugin], ctx, h, 'response')!
+  // jwt's body hook is a synchronous filter.
+  const filters = collectBodyFilters([p as BodyPlugin], ctx, h, 'response') as BodyFilter[]
   assert.equal(applyBodyFilters(filters, Buffer.from('{"id"'), false), null)
   const body = JSON.parse(applyBodyFilters(filters, Buffer.from(':1}'), true)!.toString()) as {
     token: string
@@ -100,10 +101,25 @@ test('jwt refuses configs it cannot honour', () => {
     [{ secret: 's' }, 'plugins.j.header'],
     [{ header: 'authorization' }, 'plugins.j.secret'],
     [{ header: 'authorization', secret: 's', algorithm: 'RS256' }, 'plugins.j.algorithm'],
+    [{ header: 'authorization', secret: 's', algorithm: 'HS1' }, 'plugins.j.algorithm'],
+    [{ header: 'authorization', jwks_url: 'ftp://x.test/jwks' }, 'plugins.j.jwks_url'],
+    [{ header: 'authorization', jwks_url: 'not a url' }, 'plugins.j.jwks_url'],
+    [{ header: 'authorization', secret: 's', jwks_ttl: '1m' }, 'plugins.j.jwks_ttl'],
     [
-      { header: 'authorization', secret: 's', jwks_url: 'https://x.test/jwks' },
-      'plugins.j.jwks_url',
+      { header: 'authorization', jwks_url: 'https://x.test/jwks', jwks_ttl: '0s' },
+      'plugins.j.jwks_ttl',
     ],
+    [
+      { header: 'authorization', jwks_url: 'https://x.test/jwks', algorithm: 'HS256' },
+      'plugins.j.algorithm',
+    ],
+    // Minting signs with the HMAC secret, so auth_path needs one in every mode.
+    [
+      { header: 'authorization', jwks_url: 'https://x.test/jwks', auth_path: '/login' },
+      'plugins.j.secret',
+    ],
+    [{ header: 'authorization', secret: 's', delay: 'soon' }, 'plugins.j.delay'],
+    [{ header: 'authorization', secret: 's', issuer: 'x' }, 'plugins.j.issuer'],
   ]
   for (const [raw, path] of cases) {
     assert.throws(
