@@ -24,6 +24,8 @@ interface Settings extends WrkOptions {
   nginxAccessLog: boolean
   pingapAccessLog: boolean
   keep: boolean
+  /** BENCH_PIN=1: the proxy under test on the last CPU, origin and wrk on the others. */
+  proxyCpus: string | undefined
 }
 
 interface TargetResult extends WrkResult {
@@ -35,6 +37,13 @@ function envNumber(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback)
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`)
   return value
+}
+
+function pinning(): { proxyCpus: string | undefined; cpus: string | undefined } {
+  const cores = cpus().length
+  if (process.env['BENCH_PIN'] !== '1' || cores < 2)
+    return { proxyCpus: undefined, cpus: undefined }
+  return { proxyCpus: String(cores - 1), cpus: cores === 2 ? '0' : `0-${cores - 2}` }
 }
 
 function settings(): Settings {
@@ -56,6 +65,7 @@ function settings(): Settings {
     nginxAccessLog: process.env['BENCH_NGINX_ACCESS_LOG'] !== 'off',
     pingapAccessLog: process.env['BENCH_PINGAP_ACCESS_LOG'] !== 'off',
     keep: process.env['BENCH_KEEP'] === '1',
+    ...pinning(),
   }
 }
 
@@ -106,7 +116,7 @@ async function startTarget(
   const url = `http://127.0.0.1:${port}`
   if (target === 'nginx') {
     const log = s.nginxAccessLog ? join(dir, 'nginx-access.log') : undefined
-    const proc = await startNginx(dir, 'proxy', proxyConf(dir, port, originPort, log))
+    const proc = await startNginx(dir, 'proxy', proxyConf(dir, port, originPort, log), s.proxyCpus)
     return { url, process: proc, log }
   }
   const log = s.pingapAccessLog ? join(dir, 'pingap-access.log') : undefined
@@ -116,7 +126,7 @@ async function startTarget(
     originPort,
     log === undefined ? undefined : `${log} combined`,
   )
-  return { url, process: startPingap(conf), log }
+  return { url, process: startPingap(conf, s.proxyCpus), log }
 }
 
 async function measureTarget(
@@ -197,7 +207,7 @@ async function main(): Promise<void> {
   try {
     const script = await writeWrkScript(dir)
     const originPort = await freePort()
-    const origin = await startNginx(dir, 'origin', originConf(dir, originPort))
+    const origin = await startNginx(dir, 'origin', originConf(dir, originPort), s.cpus)
     await waitForHttp(`http://127.0.0.1:${originPort}/`, origin)
     const rounds: Partial<Record<Target, TargetResult[]>> = {}
     for (let round = 0; round < s.rounds; round++) {

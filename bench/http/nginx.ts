@@ -76,15 +76,14 @@ ${locations}
 }
 
 /** Writes `conf` as `<dir>/<name>.conf` and starts nginx on it with `dir` as its prefix. */
-export async function startNginx(dir: string, name: string, conf: string): Promise<Tracked> {
+export async function startNginx(
+  dir: string,
+  name: string,
+  conf: string,
+  cpus?: string,
+): Promise<Tracked> {
   const file = join(dir, `${name}.conf`)
   await writeFile(file, conf)
-  return startProcess(`nginx ${name}`, 'nginx', [
-    '-p',
-    dir,
-    '-e',
-    join(dir, `${name}-error.log`),
-    '-c',
-    file,
-  ])
+  const args = ['-p', dir, '-e', join(dir, `${name}-error.log`), '-c', file]
+  return startProcess(`nginx ${name}`, 'nginx', args, cpus)
 }

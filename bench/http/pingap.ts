@@ -46,6 +46,6 @@ export async function writePingapConf(
 }
 
 /** Starts `node bin/pingap-ts -c <conf>`. */
-export function startPingap(conf: string): Tracked {
-  return startProcess('pingap-ts', process.execPath, [PINGAP_BIN, '-c', conf])
+export function startPingap(conf: string, cpus?: string): Tracked {
+  return startProcess('pingap-ts', process.execPath, [PINGAP_BIN, '-c', conf], cpus)
 }

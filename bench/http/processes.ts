@@ -26,9 +26,24 @@ export async function freePort(): Promise<number> {
   return address.port
 }
 
+/** `command args` run on the CPUs `cpus` (a taskset list such as `0` or `0-2`) when given. */
+export function pinned(
+  cpus: string | undefined,
+  command: string,
+  args: string[],
+): [string, string[]] {
+  // taskset execs the command, so the PID we stop later is the command's own.
+  return cpus === undefined ? [command, args] : ['taskset', ['-c', cpus, command, ...args]]
+}
+
 /** Starts a long-running child; its stderr is kept (last 64 KB) for error reports. */
-export function startProcess(name: string, command: string, args: string[]): Tracked {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  cpus?: string,
+): Tracked {
+  const child = spawn(...pinned(cpus, command, args), { stdio: ['ignore', 'ignore', 'pipe'] })
   const tracked: Tracked = { name, child, stderr: '' }
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     tracked.stderr = (tracked.stderr + chunk).slice(-65_536)

@@ -5,12 +5,15 @@
 import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pinned } from './processes.ts'
 
 export interface WrkOptions {
   threads: number
   connections: number
   /** Seconds. */
   duration: number
+  /** taskset CPU list for wrk, when pinned. */
+  cpus?: string | undefined
 }
 
 export interface WrkResult {
@@ -59,7 +62,7 @@ export async function runWrk(url: string, options: WrkOptions, script: string): 
     script,
     url,
   ]
-  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...pinned(options.cpus, 'wrk', args), { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
