@@ -1,5 +1,6 @@
 /** A response made by pingap-ts itself (plugins, errors), sent without touching the upstream. */
 import type { OutgoingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
 
 export interface HttpResponse {
   readonly status: number
@@ -9,6 +10,19 @@ export interface HttpResponse {
   readonly maxAge?: number
   /** With maxAge: `private` instead of `public`. */
   readonly private?: boolean
+  /**
+   * A streamed body (large files): when set, `body` is not sent and the proxy pipes the stream
+   * with back-pressure. Called at most once, and not at all for HEAD or a client already gone,
+   * so the factory (not the response) must own any open file.
+   */
+  readonly stream?: () => Readable
+  /** Byte length of `stream`, sent as Content-Length; undefined sends the stream chunked. */
+  readonly length?: number
+  /**
+   * True for a cache hit: sent through the `response` hooks and body filters like an upstream
+   * response (spec §4.3), instead of as a plugin response.
+   */
+  readonly viaResponseHooks?: boolean
 }
 
 /** A text response; `contentType` defaults to none, as Pingap's plugin responses have none. */
@@ -21,7 +35,11 @@ export function textResponse(
 }
 
 /** A JSON response with `application/json; charset=utf-8`. */
-export function jsonResponse(status: number, value: unknown, headers: OutgoingHttpHeaders = {}): HttpResponse {
+export function jsonResponse(
+  status: number,
+  value: unknown,
+  headers: OutgoingHttpHeaders = {},
+): HttpResponse {
   return {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },

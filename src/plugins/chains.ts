@@ -3,13 +3,18 @@
  * only plugins that implement the hook, so runners need no checks; a runner never awaits a
  * plugin that answered synchronously, so a chain of sync plugins costs no microtask.
  */
+import type { Transform } from 'node:stream'
 import type { RequestContext } from '../core/context.ts'
 import { ConfigError } from '../core/errors.ts'
 import type { HttpResponse } from '../core/http-response.ts'
 import type {
-  BodyFilter,
+  BodyObserver,
   BodyPlugin,
+  BodyStage,
+  CacheLookupPlugin,
+  CacheStorePlugin,
   DonePlugin,
+  EncodePlugin,
   LocationChains,
   Plugin,
   PluginStep,
@@ -61,6 +66,9 @@ export function buildChains(
     response: orNull(list.filter((p): p is ResponsePlugin => p.onResponse !== undefined)),
     body: orNull(list.filter((p): p is BodyPlugin => p.onResponseBody !== undefined)),
     done: orNull(list.filter((p): p is DonePlugin => p.onDone !== undefined)),
+    cacheLookup: orNull(list.filter((p): p is CacheLookupPlugin => p.onCacheLookup !== undefined)),
+    cacheStore: orNull(list.filter((p): p is CacheStorePlugin => p.onCacheStore !== undefined)),
+    encode: orNull(list.filter((p): p is EncodePlugin => p.onResponseEncode !== undefined)),
   })
 }
 
@@ -177,9 +185,9 @@ export function collectBodyFilters(
   ctx: RequestContext,
   head: ResponseHead,
   which: BodyKind,
-): BodyFilter[] | null {
+): BodyStage[] | null {
   if (chain === null) return null
-  let filters: BodyFilter[] | null = null
+  let filters: BodyStage[] | null = null
   for (const plugin of chain) {
     const filter =
       which === 'upstream'
@@ -198,12 +206,14 @@ export function collectBodyFilters(
  * null when the chunk was held back (never at the end).
  */
 export function applyBodyFilters(
-  filters: readonly BodyFilter[],
+  filters: readonly BodyStage[],
   chunk: Buffer,
   end: boolean,
 ): Buffer | null {
   let data = chunk
   for (const filter of filters) {
+    // Stream stages are piped by the proxy (proxy/body-writer.ts), never applied inline.
+    if (typeof filter !== 'function') throw new TypeError('a stream body stage cannot run inline')
     const out = filter(data, end)
     if (out === null) {
       if (!end) return null
@@ -213,6 +223,62 @@ export function applyBodyFilters(
     }
   }
   return data
+}
+
+/**
+ * Runs the cache lookups (after the request steps); the first answer is a hit that the proxy
+ * sends through the response hooks. Synchronous when every lookup was.
+ */
+export function runCacheLookup(
+  chain: readonly CacheLookupPlugin[] | null | undefined,
+  ctx: RequestContext,
+): HttpResponse | undefined | Promise<HttpResponse | undefined> {
+  if (chain === null || chain === undefined) return undefined
+  for (let i = 0; i < chain.length; i++) {
+    const plugin = chain[i]!
+    const started = performance.now()
+    const out = plugin.onCacheLookup(ctx)
+    if (isPromise<HttpResponse | undefined>(out)) {
+      return out.then(async (first) => {
+        record(ctx, plugin.name, started)
+        return first ?? (await runCacheLookup(chain.slice(i + 1), ctx))
+      })
+    }
+    record(ctx, plugin.name, started)
+    if (out !== undefined) return out
+  }
+  return undefined
+}
+
+/** Asks each cache for an observer of the upstream body; null when none stores it. */
+export function collectCacheStore(
+  chain: readonly CacheStorePlugin[] | null | undefined,
+  ctx: RequestContext,
+  head: ResponseHead,
+): BodyObserver[] | null {
+  if (chain === null || chain === undefined) return null
+  let observers: BodyObserver[] | null = null
+  for (const plugin of chain) {
+    const observer = plugin.onCacheStore(ctx, head)
+    if (observer === undefined) continue
+    if (observers === null) observers = [observer]
+    else observers.push(observer)
+  }
+  return observers
+}
+
+/** The first encoder stream a plugin offers for this response, if any. */
+export function pickEncoder(
+  chain: readonly EncodePlugin[] | null | undefined,
+  ctx: RequestContext,
+  head: ResponseHead,
+): Transform | undefined {
+  if (chain === null || chain === undefined) return undefined
+  for (const plugin of chain) {
+    const encoder = plugin.onResponseEncode(ctx, head)
+    if (encoder !== undefined) return encoder
+  }
+  return undefined
 }
 
 /**

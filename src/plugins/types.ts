@@ -5,6 +5,7 @@
  * never runs at a step its plugin was not configured for.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import type { Transform } from 'node:stream'
 import type { RequestContext } from '../core/context.ts'
 import type { HttpResponse } from '../core/http-response.ts'
 
@@ -32,6 +33,16 @@ export interface ResponseHead {
  */
 export type BodyFilter = (chunk: Buffer, end: boolean) => Buffer | null
 
+/**
+ * What a body hook returns: a synchronous filter, or a stream stage for work that cannot be
+ * done synchronously chunk by chunk (zlib); the proxy writes the body into the stream and sends
+ * what comes out of it, with back-pressure.
+ */
+export type BodyStage = BodyFilter | Transform
+
+/** Sees each body chunk without changing it (the cache's capture); `end = true` exactly once. */
+export type BodyObserver = (chunk: Buffer, end: boolean) => void
+
 /** A configured plugin instance. */
 export interface Plugin {
   /** Registry key, e.g. "basic_auth". */
@@ -49,9 +60,24 @@ export interface Plugin {
   /** Response head before it is sent. Plugin-made responses skip this, as in Pingap. */
   onResponse?(ctx: RequestContext, head: ResponseHead): void | Promise<void>
   /** Once per upstream response; return a filter to see the body, undefined to leave it alone. */
-  onUpstreamResponseBody?(ctx: RequestContext, head: ResponseHead): BodyFilter | undefined
+  onUpstreamResponseBody?(ctx: RequestContext, head: ResponseHead): BodyStage | undefined
   /** Like onUpstreamResponseBody, for the body as sent downstream. */
-  onResponseBody?(ctx: RequestContext, head: ResponseHead): BodyFilter | undefined
+  onResponseBody?(ctx: RequestContext, head: ResponseHead): BodyStage | undefined
+  /**
+   * After the request steps, before `proxy_upstream` (spec §4.3 step 3): answer from a cache.
+   * The answer goes through the `response` hooks and body filters, unlike a plugin response.
+   */
+  onCacheLookup?(ctx: RequestContext): HttpResponse | undefined | Promise<HttpResponse | undefined>
+  /**
+   * The upstream response as a cache stores it: after every upstream hook and body stage, before
+   * the `response` hooks. Return an observer to see the body (copy the head: it changes later).
+   */
+  onCacheStore?(ctx: RequestContext, head: ResponseHead): BodyObserver | undefined
+  /**
+   * The downstream content encoder (Pingora's compression module): asked after every `response`
+   * hook and body filter; the first stream returned encodes the body sent to the client.
+   */
+  onResponseEncode?(ctx: RequestContext, head: ResponseHead): Transform | undefined
   /**
    * Called once when the request ends (response finished, or the client went away), for every
    * plugin of the location, even when an earlier plugin answered; releases per-request holds
@@ -89,6 +115,9 @@ export type ResponsePlugin = Plugin & Required<Pick<Plugin, 'onResponse'>>
 export type UpstreamBodyPlugin = Plugin & Required<Pick<Plugin, 'onUpstreamResponseBody'>>
 export type BodyPlugin = Plugin & Required<Pick<Plugin, 'onResponseBody'>>
 export type DonePlugin = Plugin & Required<Pick<Plugin, 'onDone'>>
+export type CacheLookupPlugin = Plugin & Required<Pick<Plugin, 'onCacheLookup'>>
+export type CacheStorePlugin = Plugin & Required<Pick<Plugin, 'onCacheStore'>>
+export type EncodePlugin = Plugin & Required<Pick<Plugin, 'onResponseEncode'>>
 
 /**
  * Plugin chains of one location, split by hook when the snapshot is built.
@@ -102,6 +131,12 @@ export interface LocationChains {
   readonly body: readonly BodyPlugin[] | null
   /** Plugins to tell when the request ends (optional so older literals still type-check). */
   readonly done?: readonly DonePlugin[] | null
+  /** Cache lookups after the request steps (optional like `done`). */
+  readonly cacheLookup?: readonly CacheLookupPlugin[] | null
+  /** Cache captures of the upstream response. */
+  readonly cacheStore?: readonly CacheStorePlugin[] | null
+  /** Downstream content encoders. */
+  readonly encode?: readonly EncodePlugin[] | null
 }
 
 /** Chains for a location without plugins. */
@@ -112,4 +147,7 @@ export const EMPTY_CHAINS: LocationChains = Object.freeze({
   response: null,
   body: null,
   done: null,
+  cacheLookup: null,
+  cacheStore: null,
+  encode: null,
 })

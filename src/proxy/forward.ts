@@ -14,17 +14,18 @@ import type { Dispatcher } from 'undici'
 import type { RequestContext } from '../core/context.ts'
 import { PingapError } from '../core/errors.ts'
 import {
-  applyBodyFilters,
   collectBodyFilters,
+  collectCacheStore,
   runResponse,
   runUpstreamResponse,
 } from '../plugins/chains.ts'
-import type { BodyFilter, ResponseHead } from '../plugins/types.ts'
+import type { BodyObserver, BodyStage, ResponseHead } from '../plugins/types.ts'
 import type { LocationRuntime, ServerRuntime } from '../runtime/snapshot.ts'
 import type { Backend, Upstream } from '../upstream/types.ts'
 import { BodyMeter } from './body-meter.ts'
+import type { BodyWriter } from './body-writer.ts'
+import { writeResponseHead } from './response-head.ts'
 import { sendError } from './send.ts'
-import { serverTimingHeader } from './server-timing.ts'
 import { buildUpstreamHeaders, RESPONSE_HOP_BY_HOP } from './upstream-headers.ts'
 import { isConnectFailure, upstreamError } from './upstream-errors.ts'
 
@@ -44,10 +45,6 @@ function hasRequestBody(req: IncomingMessage): boolean {
   return length !== undefined && length !== '0'
 }
 
-function noResponseBody(method: string, status: number): boolean {
-  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)
-}
-
 /** Relays one upstream response to the client; one instance per attempt. */
 class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #job: ForwardJob
@@ -55,7 +52,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #onRetry: (err: Error, backend: Backend) => boolean
   readonly #sentAt = performance.now()
   #controller: Dispatcher.DispatchController | undefined
-  #filters: BodyFilter[] | null = null
+  /** Upstream body stages (they change the body) and cache observers (they only watch it). */
+  #stages: BodyStage[] | null = null
+  #observers: BodyObserver[] | null = null
+  #writer: BodyWriter | undefined
   /** Chunks that arrive while async response hooks run. */
   #held: Buffer[] | null = null
   #ended = false
@@ -97,10 +97,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     const head: ResponseHead = { status: statusCode, headers, upstreamHeaders }
     const chains = location.chains
     if (chains.upstreamResponse !== null) runUpstreamResponse(chains.upstreamResponse, ctx, head)
-    if (chains.upstreamBody !== null || chains.body !== null) {
-      const upstreamFilters = collectBodyFilters(chains.upstreamBody, ctx, head, 'upstream')
-      this.#filters = upstreamFilters
+    if (chains.upstreamBody !== null) {
+      this.#stages = collectBodyFilters(chains.upstreamBody, ctx, head, 'upstream')
     }
+    this.#observers = collectCacheStore(chains.cacheStore, ctx, head)
     const pending = chains.response !== null ? runResponse(chains.response, ctx, head) : undefined
     if (pending instanceof Promise) {
       this.#held = []
@@ -116,19 +116,17 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   #writeHead(head: ResponseHead): void {
     const { ctx, res, server, location } = this.#job
-    if (location.chains.body !== null) {
-      const downstream = collectBodyFilters(location.chains.body, ctx, head, 'response')
-      if (downstream !== null) this.#filters = [...(this.#filters ?? []), ...downstream]
-    }
-    if (this.#filters !== null) delete head.headers['content-length']
-    if (ctx.responseHeaders !== undefined) {
-      for (const [name, value] of ctx.responseHeaders) head.headers[name] ??= value
-    }
-    if (server.serverTiming) head.headers['server-timing'] = serverTimingHeader(ctx)
-    ctx.status = head.status
-    if (res.destroyed) return
-    ctx.sentHeaders = head.headers
-    res.writeHead(head.status, head.headers)
+    const writer = writeResponseHead(
+      ctx,
+      res,
+      server,
+      location,
+      head,
+      this.#stages,
+      this.#observers,
+    )
+    if (writer === undefined) return
+    this.#writer = writer
     this.#headWritten = true
     const held = this.#held
     this.#held = null
@@ -148,16 +146,13 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   #write(input: Buffer): void {
-    const { ctx, res } = this.#job
-    if (noResponseBody(ctx.method, ctx.status)) return
-    const chunk = this.#filters === null ? input : applyBodyFilters(this.#filters, input, false)
-    if (chunk === null || chunk.length === 0) return
-    ctx.responseSize += chunk.length
-    if (!res.write(chunk) && !this.#waitingForDrain) {
+    const writer = this.#writer
+    if (writer === undefined) return
+    if (!writer.write(input) && !this.#waitingForDrain) {
       const controller = this.#controller
       this.#waitingForDrain = true
       controller?.pause()
-      res.once('drain', () => {
+      writer.onDrain(() => {
         this.#waitingForDrain = false
         controller?.resume()
       })
@@ -172,15 +167,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   #finish(): void {
-    const { ctx, res } = this.#job
-    if (this.#filters !== null && !noResponseBody(ctx.method, ctx.status)) {
-      const tail = applyBodyFilters(this.#filters, Buffer.alloc(0), true)
-      if (tail !== null && tail.length > 0) {
-        ctx.responseSize += tail.length
-        res.write(tail)
-      }
-    }
-    res.end()
+    if (this.#writer !== undefined) this.#writer.end()
+    else this.#job.res.end()
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {

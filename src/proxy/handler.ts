@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestContext } from '../core/context.ts'
 import { PingapError } from '../core/errors.ts'
-import { runDone, runRequestStep } from '../plugins/chains.ts'
+import { runCacheLookup, runDone, runRequestStep } from '../plugins/chains.ts'
 import type { HttpResponse } from '../core/http-response.ts'
 import { normalizePath } from '../router/index.ts'
 import { resolveClientIp } from '../runtime/client-ip.ts'
@@ -14,6 +14,7 @@ import type { Runtime } from '../runtime/runtime.ts'
 import type { LocationRuntime, ServerRuntime, Snapshot } from '../runtime/snapshot.ts'
 import type { Upstream } from '../upstream/types.ts'
 import { newContext } from './context.ts'
+import { sendViaResponseHooks } from './cache-hit.ts'
 import { forward } from './forward.ts'
 import { parseRequestTarget, hostWithoutPort } from './request-target.ts'
 import { sendError, sendLocalResponse } from './send.ts'
@@ -125,6 +126,11 @@ export async function runRequestPlugins(
   out = steps.request === null ? undefined : runRequestStep(steps.request, ctx)
   if (out instanceof Promise) out = await out
   if (out !== undefined) return out
+  // Spec §4.3 step 3: the cache is looked up after every `request` plugin (auth included) ran;
+  // a hit carries `viaResponseHooks` and skips `proxy_upstream`.
+  out = runCacheLookup(location.chains.cacheLookup, ctx)
+  if (out instanceof Promise) out = await out
+  if (out !== undefined) return out
   out = steps.proxy_upstream === null ? undefined : runRequestStep(steps.proxy_upstream, ctx)
   if (out instanceof Promise) out = await out
   return out
@@ -150,7 +156,15 @@ async function proxyRequest(
   })
   const response = await runRequestPlugins(ctx, location)
   if (response !== undefined) {
-    sendLocalResponse(req, res, ctx, response)
+    if (response.viaResponseHooks === true) {
+      const { server } = routed
+      sendViaResponseHooks(
+        { ctx, req, res, server, location, errorTemplate: snapshot.errorTemplate },
+        response,
+      )
+    } else {
+      sendLocalResponse(req, res, ctx, response)
+    }
     return
   }
   const upstream = resolveUpstream(snapshot, ctx, location)

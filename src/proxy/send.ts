@@ -5,6 +5,7 @@
  * keep-alive connection.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream'
 import type { RequestContext } from '../core/context.ts'
 import { PingapError, isPingapError } from '../core/errors.ts'
 import type { HttpResponse } from '../core/http-response.ts'
@@ -124,14 +125,30 @@ export function sendLocalResponse(
 ): void {
   ctx.status = response.status
   settleRequestBody(req, res)
+  const stream = response.stream
+  const length = stream === undefined ? response.body.length : response.length
   const headers: OutgoingHttpHeaders = {
-    'content-length': response.body.length,
+    ...(length !== undefined ? { 'content-length': length } : undefined),
     'cache-control': cacheControl(response),
     ...response.headers,
     ...extraHeaders,
   }
   ctx.sentHeaders = headers
   res.writeHead(response.status, headers)
-  ctx.responseSize = response.body.length
-  res.end(req.method === 'HEAD' ? undefined : response.body)
+  if (stream === undefined) {
+    ctx.responseSize = response.body.length
+    res.end(req.method === 'HEAD' ? undefined : response.body)
+    return
+  }
+  if (req.method === 'HEAD' || res.destroyed) {
+    res.end()
+    return
+  }
+  // A stream that fails (e.g. a file that shrank) destroys the response: a short body must
+  // never look complete to the client.
+  const source = stream()
+  source.on('data', (chunk: Buffer) => (ctx.responseSize += chunk.length))
+  pipeline(source, res, (err) => {
+    if (err !== undefined && err !== null) log.debug('local response stream ended early', { err })
+  })
 }
