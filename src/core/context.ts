@@ -16,6 +16,17 @@ export interface UpstreamTimings {
   response?: number
 }
 
+/** The trace of one request (set only when its server exports OpenTelemetry traces). */
+export interface RequestTrace {
+  /** W3C trace id (32 hex digits) and the SERVER span's id (16), sent as X-Trace-Id/X-Span-Id. */
+  readonly traceId: string
+  readonly spanId: string
+  /** Starts the CLIENT span of one upstream attempt and writes `traceparent` into `headers`. */
+  upstreamStart(upstream: string, address: string, headers: Record<string, string | string[]>): void
+  /** Ends the current attempt's CLIENT span; `error` when the attempt failed. */
+  upstreamEnd(error?: unknown): void
+}
+
 export interface RequestContext {
   readonly req: IncomingMessage
   /** `performance.now()` when the request arrived. */
@@ -71,6 +82,8 @@ export interface RequestContext {
   sentHeaders: OutgoingHttpHeaders | undefined
   /** Headers plugins want on the final response (e.g. x-request-id), added before sending. */
   responseHeaders: Array<[string, string]> | undefined
+  /** OpenTelemetry spans of this request; undefined when tracing is off for its server. */
+  trace?: RequestTrace | undefined
 }
 
 /** Reads the first `name=value` pair of a raw query string (no decoding, as Pingap). */

@@ -93,5 +93,6 @@ export function newContext(
     state: undefined,
     responseHeaders: undefined,
     sentHeaders: undefined,
+    trace: undefined,
   }
 }

@@ -161,6 +161,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#job.ctx.upstreamTimings.response = performance.now() - this.#sentAt
+    this.#job.ctx.trace?.upstreamEnd()
     this.#ended = true
     if (this.#held !== null) return
     this.#finish()
@@ -172,6 +173,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#job.ctx.trace?.upstreamEnd(err)
     if (!this.#headWritten && isConnectFailure(err) && this.#onRetry(err, this.#backend)) return
     this.#fail(err)
   }
@@ -205,10 +207,13 @@ export function forward(job: ForwardJob, first: Backend): void {
   const attempt = (backend: Backend): void => {
     ctx.upstreamAddr = backend.address
     current = new ResponseRelay(job, backend, onRetry)
+    const headers = buildUpstreamHeaders(ctx, location.headerRules)
+    // undici is not auto-instrumented: the CLIENT span's traceparent is injected here.
+    ctx.trace?.upstreamStart(upstream.name, backend.address, headers)
     const options: Dispatcher.DispatchOptions = {
       path: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
       method: ctx.method,
-      headers: buildUpstreamHeaders(ctx, location.headerRules),
+      headers,
       body,
     }
     backend.pool.dispatch(options, current)

@@ -20,6 +20,7 @@ import { parseRequestTarget, hostWithoutPort } from './request-target.ts'
 import { sendError, sendLocalResponse } from './send.ts'
 import type { RequestObserver } from './observer.ts'
 import { logger } from '../core/logger.ts'
+import { answerScrape, isScrape } from '../metrics/scrape.ts'
 
 const log = logger.child({ module: 'proxy' })
 
@@ -84,14 +85,19 @@ export function applyRewrite(ctx: RequestContext, location: LocationRuntime): vo
   }
 }
 
+/** The upstream name a request uses: a plugin override, else the location's (`$var` resolved). */
+export function upstreamNameOf(ctx: RequestContext, location: LocationRuntime): string {
+  const name = ctx.upstreamOverride ?? location.upstream
+  return name.startsWith('$') ? (ctx.variables?.get(name.slice(1)) ?? name) : name
+}
+
 /** Resolves `upstream = "$var"` and plugin overrides to an Upstream (503 when unknown). */
 export function resolveUpstream(
   snapshot: Snapshot,
   ctx: RequestContext,
   location: LocationRuntime,
 ): Upstream {
-  let name = ctx.upstreamOverride ?? location.upstream
-  if (name.startsWith('$')) name = ctx.variables?.get(name.slice(1)) ?? name
+  const name = upstreamNameOf(ctx, location)
   const upstream = snapshot.upstreams.get(name)
   if (upstream === undefined) throw new PingapError('PGT_ERR_UPSTREAM_UNAVAILABLE', [location.name])
   return upstream
@@ -188,6 +194,11 @@ async function proxyRequest(
 export function createHandler(runtime: Runtime, serverName: string, observer: RequestObserver) {
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const snapshot = runtime.current // read once: this request never sees a reload
+    const metrics = observer.metrics
+    if (metrics !== undefined && isScrape(metrics, serverName, req)) {
+      void answerScrape(metrics, req, res)
+      return
+    }
     let routed: RoutedRequest
     try {
       routed = routeRequest(snapshot, serverName, req)

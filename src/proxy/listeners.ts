@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { logger } from '../core/logger.ts'
+import { traffic } from '../core/process-stats.ts'
 import type { Runtime } from '../runtime/runtime.ts'
 import type { ServerRuntime, Snapshot } from '../runtime/snapshot.ts'
 import { createHandler } from './handler.ts'
@@ -36,6 +37,12 @@ function applyLimits(server: Server, runtime: ServerRuntime): void {
   // Node drops headers past maxHeadersCount silently; one extra lets the handler see the excess.
   server.maxHeadersCount = limits.maxHeaderCount + 1
   server.maxConnections = limits.maxConnections > 0 ? limits.maxConnections : Infinity
+}
+
+/** Keeps `traffic.connections` (stats, metrics) in step with the open client sockets. */
+function countConnection(socket: Socket): void {
+  traffic.connections++
+  socket.once('close', () => traffic.connections--)
 }
 
 export class Listeners {
@@ -102,6 +109,7 @@ export class Listeners {
       this.#track(res)
       handler(req, res)
     })
+    server.on('connection', countConnection)
     server.on(
       'upgrade',
       createUpgradeHandler(this.#runtime, () => listener.serverName, this.#tunnels),
@@ -123,9 +131,12 @@ export class Listeners {
 
   #track(res: ServerResponse): void {
     this.#inflight++
+    traffic.accepted++
+    traffic.processing++
     if (this.#draining) res.shouldKeepAlive = false
     res.once('close', () => {
       this.#inflight--
+      traffic.processing--
       if (this.#inflight === 0) this.#idle?.()
     })
   }

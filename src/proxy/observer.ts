@@ -1,13 +1,17 @@
 /**
- * Watches every request to its end: fixes the final status (499 when the client left first)
- * and writes the server's access-log line. Access-log formats are compiled once per distinct
+ * Watches every request to its end: fixes the final status (499 when the client left first),
+ * records its metrics and trace spans (when its server exports them) and writes the server's
+ * access-log line. Access-log formats are compiled once per distinct
  * `access_log` value and writers are shared by path, so reloads keep them open.
  */
 import type { ServerResponse } from 'node:http'
 import { logger } from '../core/logger.ts'
+import type { Metrics } from '../metrics/metrics.ts'
+import type { UpstreamRecorder } from '../metrics/recorders.ts'
+import type { Tracing } from '../tracing/otel.ts'
 import { compileAccessLog, type AccessLog as CompiledAccessLog } from './access-log.ts'
 import { createAccessLogWriter, type AccessLogWriter } from './access-log-writer.ts'
-import type { RoutedRequest } from './handler.ts'
+import { upstreamNameOf, type RoutedRequest } from './handler.ts'
 
 const log = logger.child({ module: 'access-log' })
 
@@ -15,6 +19,14 @@ const log = logger.child({ module: 'access-log' })
 export interface RequestObserver {
   observe(routed: RoutedRequest, res: ServerResponse): void
   close(): Promise<void>
+  /** The process's metrics (the handler answers `prometheus_metrics` scrapes from them). */
+  readonly metrics?: Metrics | undefined
+}
+
+/** What the observer records into besides the access log. */
+export interface ObserverDeps {
+  readonly metrics?: Metrics | undefined
+  readonly tracing?: Tracing | undefined
 }
 
 interface AccessLog {
@@ -22,8 +34,17 @@ interface AccessLog {
   readonly writer: AccessLogWriter
 }
 
+function upstreamRecorder(
+  metrics: Metrics,
+  { server, ctx, location }: RoutedRequest,
+): UpstreamRecorder | undefined {
+  if (ctx.upstreamAddr === '' || location === undefined) return undefined
+  return metrics.upstream(server.name, upstreamNameOf(ctx, location))
+}
+
 /** The observer for this process. */
-export function createRequestObserver(): RequestObserver {
+export function createRequestObserver(deps: ObserverDeps = {}): RequestObserver {
+  const { metrics, tracing } = deps
   const formats = new Map<string, AccessLog | null>()
   const writers = new Map<string, AccessLogWriter>()
 
@@ -50,11 +71,19 @@ export function createRequestObserver(): RequestObserver {
   }
 
   return {
-    observe({ server, ctx }, res) {
+    metrics,
+    observe(routed, res) {
+      const { server, ctx } = routed
       const access = accessLogFor(server.accessLog)
+      const recorder = metrics?.recorderFor(server.name, ctx.location)
+      recorder?.started()
+      const spans = tracing?.start(server.name, ctx)
       res.once('close', () => {
         if (!res.writableFinished) ctx.status = 499
         else if (ctx.status === 0) ctx.status = res.statusCode
+        if (recorder !== undefined && metrics !== undefined)
+          recorder.finished(ctx, upstreamRecorder(metrics, routed))
+        spans?.finish(ctx)
         if (access !== null) {
           access.writer.write(
             access.compiled.format(ctx, {

@@ -1,6 +1,7 @@
 /** The `stats` plugin: process statistics as JSON on one path (spec §10.4, Node equivalents). */
 import { arch, availableParallelism, freemem, hostname, totalmem } from 'node:os'
 import { jsonResponse, type HttpResponse } from '../../core/http-response.ts'
+import { processStats } from '../../core/process-stats.ts'
 import { VERSION } from '../../core/version.ts'
 import { PluginOptions } from '../conf.ts'
 import type { PluginFactory } from '../types.ts'
@@ -32,13 +33,15 @@ export function humanUptime(totalSeconds: number): string {
 }
 
 /**
- * The stats body. Pingap's request counters (`processing`, `accepted`, `location_*`) and its
- * fd/tcp counts are left out: the plugin cannot see them yet.
+ * The stats body: Pingap's fields where Node has them, plus the process figures of
+ * core/process-stats.ts (requests, connections, heap, event-loop utilisation, handles, fds).
+ * Pingap's per-location counters and tcp counts are left out.
  */
 export function collectStats(): Record<string, unknown> {
   const rss = process.memoryUsage.rss()
   const total = totalmem()
   return {
+    ...processStats(),
     hostname: hostname(),
     version: VERSION,
     node_version: process.version,
