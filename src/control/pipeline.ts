@@ -24,10 +24,18 @@ export type PipelineResult =
   | { readonly status: 'unchanged'; readonly version: number }
   | { readonly status: 'rejected'; readonly errors: readonly string[] }
 
+/** Told about every run's outcome (notifications, metrics); must not throw. */
+export interface PipelineEvents {
+  applied?(version: ConfigVersion, previous: PingapConfig | undefined): void
+  unchanged?(version: number): void
+  rejected?(errors: readonly string[]): void
+}
+
 export interface PipelineDeps {
   readonly store: ConfigStore
   readonly versions: VersionLog
   readonly dataPlane: DataPlane
+  readonly events?: PipelineEvents
 }
 
 /** Flattens whatever a run threw into messages that name file, table and key. */
@@ -78,7 +86,9 @@ export class ConfigPipeline {
   #reject(err: unknown): PipelineResult {
     const errors = errorMessages(err)
     this.#lastRejection = { at: new Date().toISOString(), errors }
-    for (const message of errors) log.error('config rejected, the previous version keeps serving', { error: message })
+    for (const message of errors)
+      log.error('config rejected, the previous version keeps serving', { error: message })
+    this.#deps.events?.rejected?.(errors)
     return { status: 'rejected', errors }
   }
 
@@ -88,6 +98,7 @@ export class ConfigPipeline {
     const current = this.#deps.versions.current
     if (current !== undefined && current.hash === config.hash) {
       this.#lastRejection = undefined
+      this.#deps.events?.unchanged?.(current.number)
       return { status: 'unchanged', version: current.number }
     }
     const candidate: ConfigVersion = {
@@ -102,6 +113,7 @@ export class ConfigPipeline {
     const version = this.#deps.versions.record(config, source)
     this.#lastRejection = undefined
     log.info('config applied', { version: version.number, source, changes: version.changes })
+    this.#deps.events?.applied?.(version, current?.config)
     return { status: 'applied', version: version.number, changes: version.changes }
   }
 }
