@@ -6,6 +6,7 @@ import { basicAuth } from './basic-auth.ts'
 import { combinedAuth } from './combined-auth.ts'
 import { cors } from './cors.ts'
 import { csrf } from './csrf.ts'
+import { directory } from './directory.ts'
 import { forwardAuth } from './forward-auth.ts'
 import { ipRestriction } from './ip-restriction.ts'
 import { jwt } from './jwt.ts'
@@ -28,6 +29,7 @@ export const BUILTIN_PLUGINS: readonly PluginFactory[] = [
   combinedAuth,
   cors,
   csrf,
+  directory,
   forwardAuth,
   ipRestriction,
   jwt,
