@@ -2,7 +2,7 @@
  * The application logger: one line per record on stderr (or a file), JSON when
  * `log_format_json` is set or stderr is not a TTY, text otherwise. Values go in fields.
  */
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { parseLogTarget, RollingLogFile } from './log-file.ts'
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -26,26 +26,42 @@ const sink: Sink = {
   write: (line) => process.stderr.write(line),
 }
 
-let fileStream: WriteStream | undefined
+let logFile: RollingLogFile | undefined
 
-/** Sends the log to `path` (empty = stderr). */
-export function setLogDestination(path: string | undefined): void {
-  fileStream?.end()
-  fileStream = undefined
-  if (path === undefined || path === '') {
-    sink.write = (line) => process.stderr.write(line)
+const toStderr = (line: string): void => void process.stderr.write(line)
+
+/**
+ * Sends the log to `spec` (`--log`): empty = stderr, else a file path with an optional
+ * `?rolling=daily|hourly|minutely|never` (core/log-file.ts). `syslog://` is not supported:
+ * a warning goes to stderr and the log stays there. Throws for a bad `rolling`.
+ */
+export function setLogDestination(spec: string | undefined): void {
+  const target = parseLogTarget(spec)
+  logFile?.close()
+  logFile = undefined
+  sink.write = toStderr
+  if (target.kind === 'syslog') {
+    const fields = { module: 'logger' }
+    toStderr(render('warn', fields, 'syslog is not supported, logging to stderr', target))
     return
   }
-  const stream = createWriteStream(path, { flags: 'a' })
-  fileStream = stream
+  if (target.kind !== 'file') return
+  const file = new RollingLogFile(target.path, target.rolling)
+  logFile = file
   sink.json = true
-  sink.write = (line) => stream.write(line)
+  sink.write = (line) => {
+    if (!file.write(line)) toStderr(line)
+  }
 }
 
 /** Applies `basic.log_level` / `log_format_json` (hot-reloadable). */
-export function configureLogger(options: { level?: string | undefined; json?: boolean | undefined }): void {
+export function configureLogger(options: {
+  level?: string | undefined
+  json?: boolean | undefined
+}): void {
   if (options.level !== undefined && options.level !== '') sink.level = levelIndex(options.level)
-  if (options.json !== undefined) sink.json = options.json || fileStream !== undefined || !process.stderr.isTTY
+  if (options.json !== undefined)
+    sink.json = options.json || logFile !== undefined || !process.stderr.isTTY
 }
 
 function errorFields(value: unknown): unknown {
