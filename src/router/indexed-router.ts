@@ -6,22 +6,15 @@
  *
  * Buckets (Pingap's host_index.rs idea, decisions §3), by host: exact name (Map), `*.suffix`
  * (Map, probed once per dot of the request host), regex hosts, and host-less locations. Inside
- * each bucket, prefix and exact paths sit in a character trie, so a request only gathers the
+ * each bucket, prefix and exact paths sit in a radix trie (path-trie.ts), so a request only gathers the
  * locations whose literal prefix it starts with (`/ap` and `/api` both lie on the walk for
  * `/api/x`); regex and any-path locations are always candidates.
  */
 import { byWeight } from './linear-router.ts'
 import { parsePathRule } from './path-rule.ts'
 import type { PathRule } from './path-rule.ts'
+import { insertPath, newTrieNode, type TrieNode } from './path-trie.ts'
 import type { LocationMatcher, RouteMatch, RouteInput, ServerRouter } from './types.ts'
-
-interface TrieNode {
-  children: Map<number, TrieNode> | undefined
-  /** Ranks of prefix locations whose prefix ends at this node. */
-  prefix: number[] | undefined
-  /** Ranks of exact-path locations whose path ends at this node. */
-  exact: number[] | undefined
-}
 
 interface PathIndex {
   /** Ranks tried whatever the path (regex or any path; all of them in a small bucket). */
@@ -32,33 +25,14 @@ interface PathIndex {
 /** Below this many locations a bucket is scanned as a list; a trie would not pay off. */
 const SMALL_BUCKET = 8
 
-function newNode(): TrieNode {
-  return { children: undefined, prefix: undefined, exact: undefined }
-}
-
-function nodeFor(root: TrieNode, text: string): TrieNode {
-  let node = root
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    node.children ??= new Map()
-    let child = node.children.get(code)
-    if (child === undefined) {
-      child = newNode()
-      node.children.set(code, child)
-    }
-    node = child
-  }
-  return node
-}
-
 function buildPathIndex(ranks: readonly number[], rules: readonly PathRule[]): PathIndex {
   if (ranks.length <= SMALL_BUCKET) return { always: ranks, root: undefined }
   const always: number[] = []
-  const root = newNode()
+  const root = newTrieNode()
   for (const rank of ranks) {
     const rule = rules[rank]!
-    if (rule.kind === 'prefix') (nodeFor(root, rule.value).prefix ??= []).push(rank)
-    else if (rule.kind === 'exact') (nodeFor(root, rule.value).exact ??= []).push(rank)
+    if (rule.kind === 'prefix') (insertPath(root, rule.value).prefix ??= []).push(rank)
+    else if (rule.kind === 'exact') (insertPath(root, rule.value).exact ??= []).push(rank)
     else always.push(rank)
   }
   return { always, root }
@@ -85,9 +59,12 @@ function collect(index: PathIndex | undefined, path: string, sources: Sources): 
   let node = index.root
   if (node === undefined) return
   addSource(sources, node.prefix)
-  for (let i = 0; i < path.length; i++) {
+  let i = 0
+  while (i < path.length) {
     node = node.children?.get(path.charCodeAt(i))
-    if (node === undefined) return
+    // The walk ends where the path leaves the trie, even inside an edge: no node lies beyond.
+    if (node === undefined || !path.startsWith(node.label, i)) return
+    i += node.label.length
     addSource(sources, node.prefix)
   }
   addSource(sources, node.exact)
