@@ -7,12 +7,24 @@
 import { parseByteSize, parseDuration } from '../core/duration.ts'
 import { ConfigError, ConfigErrors } from '../core/errors.ts'
 import { hashConfig } from '../core/hash.ts'
-import type { PingapConfig, RawTable, ServerConf, SourceMap } from '../config/types.ts'
+import type {
+  LocationConf,
+  PingapConfig,
+  RawTable,
+  ServerConf,
+  SourceMap,
+} from '../config/types.ts'
 import { buildChains } from '../plugins/chains.ts'
 import type { PluginRegistry } from '../plugins/registry.ts'
 import type { Plugin } from '../plugins/types.ts'
 import { compileLocation, createRouter } from '../router/index.ts'
 import type { LocationMatcher } from '../router/types.ts'
+import {
+  buildSniStore,
+  CHALLENGE_SERVER_NAME,
+  implicitChallengeServer,
+  serverTlsSettings,
+} from '../tls/index.ts'
 import { createUpstream } from '../upstream/index.ts'
 import type { Upstream } from '../upstream/types.ts'
 import { buildTrustedProxies } from './client-ip.ts'
@@ -32,6 +44,7 @@ const DEFAULT_LIMITS: ServerLimits = {
   headerReadTimeoutMs: 60_000,
   bodyReadTimeoutMs: 60_000,
   keepAliveTimeoutMs: 75_000,
+  writeIdleTimeoutMs: 60_000,
   maxUrlLength: 8_192,
   maxHeaderSize: 16_384,
   maxHeaderCount: 100,
@@ -46,8 +59,12 @@ function ms(value: string | undefined, fallback: number): number {
 function serverLimits(conf: ServerConf): ServerLimits {
   return {
     headerReadTimeoutMs: ms(conf.header_read_timeout, DEFAULT_LIMITS.headerReadTimeoutMs),
-    bodyReadTimeoutMs: ms(conf.body_read_timeout, DEFAULT_LIMITS.bodyReadTimeoutMs),
+    bodyReadTimeoutMs: ms(
+      conf.body_read_timeout ?? conf.downstream_read_timeout,
+      DEFAULT_LIMITS.bodyReadTimeoutMs,
+    ),
     keepAliveTimeoutMs: ms(conf.keepalive_timeout, DEFAULT_LIMITS.keepAliveTimeoutMs),
+    writeIdleTimeoutMs: ms(conf.downstream_write_timeout, DEFAULT_LIMITS.writeIdleTimeoutMs),
     maxUrlLength:
       conf.max_url_length !== undefined
         ? (parseByteSize(conf.max_url_length) ?? DEFAULT_LIMITS.maxUrlLength)
@@ -103,12 +120,15 @@ function buildLocation(
   previous: Snapshot | undefined,
 ): LocationRuntime {
   const conf = config.locations[name]
-  if (conf === undefined) throw new ConfigError('PGT_ERR_CONFIG_REF', `locations`, ['location', name])
+  if (conf === undefined)
+    throw new ConfigError('PGT_ERR_CONFIG_REF', `locations`, ['location', name])
   const path = `locations.${name}`
-  const matcher: LocationMatcher = compileLocation(name, conf)
   const old = findLocation(previous, name)
+  const key = JSON.stringify(conf)
+  if (old !== undefined && reusable(old, key, conf, plugins, previous)) return old
+  const matcher: LocationMatcher = compileLocation(name, conf)
   const maxBody = conf.client_max_body_size
-  return {
+  const location: LocationRuntime = {
     name,
     hash: matcher.hash,
     matcher,
@@ -123,6 +143,32 @@ function buildLocation(
     // Counters survive a reload that leaves the location unchanged, so max_processing holds.
     counters: old?.hash === matcher.hash ? old.counters : { processing: 0, accepted: 0 },
   }
+  locationKeys.set(location, key)
+  return location
+}
+
+/**
+ * The text of the conf each location was built from. A plain JSON.stringify (not hashConfig)
+ * because it is 10x cheaper and only decides reuse: a key-order change merely rebuilds.
+ */
+const locationKeys = new WeakMap<LocationRuntime, string>()
+
+/**
+ * An unchanged location (same conf text, same plugin objects) is reused whole, so a reload of
+ * 10,000 locations compiles only the changed ones (bench/scale.ts).
+ */
+function reusable(
+  old: LocationRuntime,
+  key: string,
+  conf: LocationConf,
+  plugins: ReadonlyMap<string, Plugin>,
+  previous: Snapshot | undefined,
+): boolean {
+  if (locationKeys.get(old) !== key) return false
+  for (const name of conf.plugins ?? []) {
+    if (plugins.get(name) !== previous?.plugins.get(name)) return false
+  }
+  return true
 }
 
 function findLocation(previous: Snapshot | undefined, name: string): LocationRuntime | undefined {
@@ -162,6 +208,7 @@ function buildServer(
     serverTiming: conf.enable_server_timing === true,
     accessLog: conf.access_log,
     limits: serverLimits(conf),
+    tls: conf.global_certificates === true ? serverTlsSettings(conf, name) : undefined,
   }
 }
 
@@ -207,8 +254,17 @@ export function buildSnapshot(
     const server = collect(`servers.${name}`, () => buildServer(name, conf, locations))
     if (server !== undefined) servers.set(name, server)
   }
+  const challenge = collect('basic', () => implicitChallengeServer(config))
+  if (challenge !== undefined) {
+    servers.set(CHALLENGE_SERVER_NAME, buildServer(CHALLENGE_SERVER_NAME, challenge, locations))
+  }
+  const tls = collect('certificates', () =>
+    buildSniStore(config.certificates, previous?.tls, deps.sources),
+  )
   const trustedProxies = collect('basic', () => buildTrustedProxies(config.basic.trusted_proxies))
-  if (errors.length > 0 || built === undefined) throw new ConfigErrors(errors)
+  if (errors.length > 0 || built === undefined || tls === undefined) {
+    throw new ConfigErrors(errors)
+  }
   return {
     version,
     config,
@@ -220,5 +276,6 @@ export function buildSnapshot(
     errorTemplate: config.basic.error_template ?? DEFAULT_ERROR_TEMPLATE,
     graceMs: parseDuration(config.basic.grace_period ?? '5m') ?? 300_000,
     shutdownTimeoutMs: parseDuration(config.basic.graceful_shutdown_timeout ?? '5s') ?? 5_000,
+    tls,
   }
 }
