@@ -19,12 +19,6 @@ import type { PluginRegistry } from '../plugins/registry.ts'
 import type { Plugin } from '../plugins/types.ts'
 import { compileLocation, createRouter } from '../router/index.ts'
 import type { LocationMatcher } from '../router/types.ts'
-import {
-  buildSniStore,
-  CHALLENGE_SERVER_NAME,
-  implicitChallengeServer,
-  serverTlsSettings,
-} from '../tls/index.ts'
 import { createUpstream } from '../upstream/index.ts'
 import type { Upstream } from '../upstream/types.ts'
 import { buildTrustedProxies } from './client-ip.ts'
@@ -44,7 +38,6 @@ const DEFAULT_LIMITS: ServerLimits = {
   headerReadTimeoutMs: 60_000,
   bodyReadTimeoutMs: 60_000,
   keepAliveTimeoutMs: 75_000,
-  writeIdleTimeoutMs: 60_000,
   maxUrlLength: 8_192,
   maxHeaderSize: 16_384,
   maxHeaderCount: 100,
@@ -59,12 +52,8 @@ function ms(value: string | undefined, fallback: number): number {
 function serverLimits(conf: ServerConf): ServerLimits {
   return {
     headerReadTimeoutMs: ms(conf.header_read_timeout, DEFAULT_LIMITS.headerReadTimeoutMs),
-    bodyReadTimeoutMs: ms(
-      conf.body_read_timeout ?? conf.downstream_read_timeout,
-      DEFAULT_LIMITS.bodyReadTimeoutMs,
-    ),
+    bodyReadTimeoutMs: ms(conf.body_read_timeout, DEFAULT_LIMITS.bodyReadTimeoutMs),
     keepAliveTimeoutMs: ms(conf.keepalive_timeout, DEFAULT_LIMITS.keepAliveTimeoutMs),
-    writeIdleTimeoutMs: ms(conf.downstream_write_timeout, DEFAULT_LIMITS.writeIdleTimeoutMs),
     maxUrlLength:
       conf.max_url_length !== undefined
         ? (parseByteSize(conf.max_url_length) ?? DEFAULT_LIMITS.maxUrlLength)
@@ -208,7 +197,6 @@ function buildServer(
     serverTiming: conf.enable_server_timing === true,
     accessLog: conf.access_log,
     limits: serverLimits(conf),
-    tls: conf.global_certificates === true ? serverTlsSettings(conf, name) : undefined,
   }
 }
 
@@ -254,17 +242,8 @@ export function buildSnapshot(
     const server = collect(`servers.${name}`, () => buildServer(name, conf, locations))
     if (server !== undefined) servers.set(name, server)
   }
-  const challenge = collect('basic', () => implicitChallengeServer(config))
-  if (challenge !== undefined) {
-    servers.set(CHALLENGE_SERVER_NAME, buildServer(CHALLENGE_SERVER_NAME, challenge, locations))
-  }
-  const tls = collect('certificates', () =>
-    buildSniStore(config.certificates, previous?.tls, deps.sources),
-  )
   const trustedProxies = collect('basic', () => buildTrustedProxies(config.basic.trusted_proxies))
-  if (errors.length > 0 || built === undefined || tls === undefined) {
-    throw new ConfigErrors(errors)
-  }
+  if (errors.length > 0 || built === undefined) throw new ConfigErrors(errors)
   return {
     version,
     config,
@@ -276,6 +255,5 @@ export function buildSnapshot(
     errorTemplate: config.basic.error_template ?? DEFAULT_ERROR_TEMPLATE,
     graceMs: parseDuration(config.basic.grace_period ?? '5m') ?? 300_000,
     shutdownTimeoutMs: parseDuration(config.basic.graceful_shutdown_timeout ?? '5s') ?? 5_000,
-    tls,
   }
 }
