@@ -2,9 +2,13 @@
  * The command line (spec §9): argv and PINGAP_* environment fallbacks → what to run.
  * Exit codes: 0 success, 1 config or start-up error, 2 usage error (decisions §7).
  */
+import cluster from 'node:cluster'
 import { writeFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
-import { App, checkConfig } from './app.ts'
+import { App, buildDeps, checkConfig } from './app.ts'
+import { Primary } from './cluster/primary.ts'
+import { configuredThreads, parseThreads, threadCount } from './cluster/threads.ts'
+import { runWorker } from './cluster/worker.ts'
 import { openConfigStore, type ConfigStore } from './config/store.ts'
 import { MemoryConfigStore } from './config/memory-store.ts'
 import { TEMPLATE_TOML } from './config/template.ts'
@@ -33,7 +37,10 @@ function program(): Command {
   return new Command('pingap-ts')
     .description('A reverse proxy configured by Pingap-style TOML')
     .version(VERSION, '-V, --version')
-    .option('-c, --conf <url>', 'config file, directory (…?separation=true) or etcd URL [env PINGAP_CONF]')
+    .option(
+      '-c, --conf <url>',
+      'config file, directory (…?separation=true) or etcd URL [env PINGAP_CONF]',
+    )
     .option('-t, --test', 'validate the config (as start-up would) and exit')
     .option('--autoreload', 'watch the config and apply changes live [env PINGAP_AUTORELOAD]')
     .option('--log <dest>', 'application log file (default stderr) [env PINGAP_LOG]')
@@ -41,17 +48,24 @@ function program(): Command {
     .option('--upstream <list>', 'quick start: comma-separated backends, no config file')
     .option('--domain <list>', 'quick start: comma-separated host names to serve')
     .option('--addr <addr>', 'quick start: listen address (default 0.0.0.0:80)')
-    .option('--threads <n>', 'worker processes (0 = CPU count); only 1 is supported yet')
+    .option('--threads <n>', 'worker processes (0 = CPU count; default basic.threads, else 1)')
     .addOption(new Option('--admin <spec>', 'admin server address (not yet supported)').hideHelp())
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+    })
     .allowExcessArguments(false)
 }
 
 function resolveStore(opts: CliOptions): ConfigStore {
   if (opts.upstream !== undefined) {
-    if (opts.conf !== undefined) throw new UsageError('--upstream and --conf cannot be used together')
-    return new MemoryConfigStore({ 'pingap.toml': quickStartToml(opts.upstream, opts.domain, opts.addr) }, 'quick-start')
+    if (opts.conf !== undefined)
+      throw new UsageError('--upstream and --conf cannot be used together')
+    return new MemoryConfigStore(
+      { 'pingap.toml': quickStartToml(opts.upstream, opts.domain, opts.addr) },
+      'quick-start',
+    )
   }
   if (opts.domain !== undefined || opts.addr !== undefined) {
     throw new UsageError('--domain and --addr need --upstream')
@@ -80,11 +94,21 @@ async function runTest(store: ConfigStore): Promise<number> {
   return 0
 }
 
-function waitForSignals(app: App, pidFile: string | undefined): Promise<number> {
+/** What the signals drive: the single-process App or the cluster Primary. */
+interface Service {
+  reload(source: string): Promise<unknown>
+  shutdown(): Promise<void>
+  /** Rolling restart of the workers (SIGUSR2); cluster only. */
+  restart?(): Promise<void>
+}
+
+function waitForSignals(app: Service, pidFile: string | undefined): Promise<number> {
   return new Promise((resolve) => {
     process.on('SIGHUP', () => {
       void app.reload('sighup')
     })
+    const restart = app.restart?.bind(app)
+    if (restart !== undefined) process.on('SIGUSR2', () => void restart())
     let stopping = false
     const stop = (signal: string): void => {
       if (stopping) {
@@ -114,13 +138,20 @@ async function run(opts: CliOptions): Promise<number> {
   }
   const logDest = opts.log ?? process.env['PINGAP_LOG']
   if (logDest !== undefined) setLogDestination(logDest)
+  // node:cluster re-executes this binary with the same arguments for each worker.
+  if (cluster.isWorker) return await runWorker({ buildDeps })
+  const threadsOption = opts.threads === undefined ? undefined : parseThreads(opts.threads)
+  if (opts.threads !== undefined && threadsOption === undefined) {
+    throw new UsageError(`--threads must be a non-negative integer (got "${opts.threads}")`)
+  }
   const store = resolveStore(opts)
   if (opts.test === true) return await runTest(store)
-  if (opts.threads !== undefined && !['1'].includes(opts.threads)) {
-    log.warn('only threads = 1 is supported yet; running one process', { threads: opts.threads })
-  }
   if (opts.admin !== undefined) log.warn('the admin server is not supported yet; ignoring --admin')
   const autoreload = opts.autoreload === true || (process.env['PINGAP_AUTORELOAD'] ?? '') !== ''
+  if (threadCount(threadsOption ?? (await configuredThreads(store))) > 1) {
+    const primary = await Primary.start({ store, autoreload, threads: threadsOption, buildDeps })
+    return await waitForSignals(primary, primary.config.basic.pid_file)
+  }
   const app = await App.start({ store, autoreload })
   return await waitForSignals(app, app.runtime.current.config.basic.pid_file)
 }

@@ -4,8 +4,9 @@
  * `shutdown()` stops accepting, lets in-flight requests finish, then closes what remains.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import { Server as NetServer, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import { logger } from '../core/logger.ts'
 import { traffic } from '../core/process-stats.ts'
 import type { Runtime } from '../runtime/runtime.ts'
@@ -141,12 +142,21 @@ export class Listeners {
     })
   }
 
-  /** Stops accepting, waits up to `graceMs` for in-flight requests, then closes everything. */
-  async shutdown(graceMs: number, timeoutMs: number): Promise<void> {
+  /**
+   * Stops accepting, waits up to `graceMs` for in-flight requests, then closes everything.
+   * With `idleWindowMs` (a cluster worker draining), idle keep-alive connections are not cut at
+   * once: every later response says `Connection: close`, so busy clients leave by themselves,
+   * and only connections still open after the window are closed. Cutting an idle connection
+   * races with a client that reuses it at that moment (its request fails); the window makes
+   * that race rare enough for a rolling restart under load to fail no request.
+   */
+  async shutdown(graceMs: number, timeoutMs: number, idleWindowMs = 0): Promise<void> {
     this.#draining = true
+    const gentle = idleWindowMs > 0
     const closed = [...this.#listeners.values()].map(
-      (l) => new Promise<void>((resolve) => l.server.close(() => resolve())),
+      (l) => new Promise<void>((resolve) => stopAccepting(l.server, gentle, () => resolve())),
     )
+    if (gentle) await this.#connectionsGone(idleWindowMs)
     for (const l of this.#listeners.values()) l.server.closeIdleConnections()
     if (this.#inflight > 0) {
       log.info('waiting for in-flight requests', { inflight: this.#inflight, graceMs })
@@ -167,4 +177,29 @@ export class Listeners {
     ])
     this.#listeners.clear()
   }
+
+  /** Resolves once no client connection is open, or after `windowMs`. */
+  async #connectionsGone(windowMs: number): Promise<void> {
+    const deadline = Date.now() + windowMs
+    const servers = [...this.#listeners.values()].map((l) => l.server)
+    const open = (server: Server): Promise<number> =>
+      new Promise((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)))
+    while (Date.now() < deadline) {
+      const counts = await Promise.all(servers.map(open))
+      if (counts.every((n) => n === 0)) return
+      await delay(DRAIN_POLL_MS)
+    }
+  }
+}
+
+/** How often a gentle drain checks whether the last client connection has gone. */
+const DRAIN_POLL_MS = 20
+
+/**
+ * Stops accepting connections. `keepIdle` skips http.Server#close's closing of idle keep-alive
+ * connections (Node >= 19 does that), by calling the net.Server method it wraps.
+ */
+function stopAccepting(server: Server, keepIdle: boolean, done: () => void): void {
+  if (keepIdle) NetServer.prototype.close.call(server, () => done())
+  else server.close(() => done())
 }

@@ -1,0 +1,282 @@
+/**
+ * The cluster primary (threads > 1): the control plane of decisions §5. It owns the config
+ * store, watcher, pipeline, versions and health monitors, never serves traffic, and publishes
+ * each validated version to its workers one at a time. It replaces dead workers, rolls a
+ * restart one worker at a time (SIGUSR2), and drains every worker on shutdown.
+ */
+import cluster from 'node:cluster'
+import { parseConfig } from '../config/parse.ts'
+import type { ConfigStore } from '../config/store.ts'
+import type { LoadedConfig, PingapConfig, SourceMap } from '../config/types.ts'
+import { configureLogger, logger } from '../core/logger.ts'
+import { HealthMonitors } from '../control/health.ts'
+import { ConfigPipeline, type PipelineResult } from '../control/pipeline.ts'
+import { VersionLog, type ConfigVersion } from '../control/versions.ts'
+import type { BuildDeps } from '../runtime/build.ts'
+import { Runtime } from '../runtime/runtime.ts'
+import type { HealthEntry, ToWorker } from './messages.ts'
+import { threadCount } from './threads.ts'
+import { WorkerSet, type WorkerHandle, type WorkerState } from './worker-set.ts'
+
+const log = logger.child({ module: 'cluster' })
+
+/** How long a new worker may take to apply its first version and open its listeners. */
+const READY_TIMEOUT_MS = 60_000
+/** How long a worker may take to answer a published version. */
+const ACK_TIMEOUT_MS = 60_000
+
+export interface PrimaryOptions {
+  readonly store: ConfigStore
+  readonly autoreload: boolean
+  /** `--threads` when given (0 = CPU count); undefined follows `basic.threads`. */
+  readonly threads: number | undefined
+  readonly buildDeps: (loaded?: LoadedConfig) => BuildDeps
+}
+
+/** A worker as the status shows it. */
+export interface WorkerStatus {
+  readonly id: number
+  readonly pid: number | undefined
+  readonly state: WorkerState
+  readonly version: number
+}
+
+/** The version every worker should run, encoded once for all of them. */
+interface Published {
+  readonly version: number
+  readonly hash: string
+  readonly text: string
+  readonly sources: ReadonlyArray<readonly [string, string]>
+}
+
+function encode(version: number, config: PingapConfig, sources: SourceMap): Published {
+  const { hash, ...body } = config
+  return { version, hash, text: JSON.stringify(body), sources: [...sources] }
+}
+
+/**
+ * Workers accept from the shared listening socket themselves (SCHED_NONE) instead of Node's
+ * Linux default, round-robin by the primary. With round-robin a connection handed to a worker
+ * that has just died hangs until the client gives up, and a primary busy parsing a large config
+ * delays every new connection; docs/cluster.md has the figures. NODE_CLUSTER_SCHED_POLICY
+ * (`rr` or `none`) overrides the choice.
+ */
+function chooseSchedulingPolicy(): void {
+  if (process.env['NODE_CLUSTER_SCHED_POLICY'] !== undefined) return
+  cluster.schedulingPolicy = cluster.SCHED_NONE
+}
+
+export class Primary {
+  readonly pipeline: ConfigPipeline
+  readonly versions: VersionLog
+  readonly #options: PrimaryOptions
+  /** The control plane's own snapshot: the dry-run build, and the health monitors' upstreams. */
+  readonly #runtime: Runtime
+  readonly #health: HealthMonitors
+  readonly #workers: WorkerSet
+  readonly #watch = new AbortController()
+  #published: Published
+  #restarting: Promise<void> | undefined
+  #stopping: Promise<void> | undefined
+
+  private constructor(
+    options: PrimaryOptions,
+    runtime: Runtime,
+    versions: VersionLog,
+    sources: SourceMap,
+  ) {
+    this.#options = options
+    this.#runtime = runtime
+    this.versions = versions
+    this.#published = encode(runtime.current.version, runtime.current.config, sources)
+    this.#health = new HealthMonitors((upstream, address, healthy) => {
+      for (const handle of this.#workers.live()) {
+        if (handle.greeted) handle.send({ type: 'health', upstream, address, healthy })
+      }
+    })
+    this.#workers = new WorkerSet({
+      onHello: (handle) => handle.send(this.#configMessage()),
+      onReplaced: (dead, fresh) =>
+        log.warn('worker replaced', { dead: dead.pid, worker: fresh.id, pid: fresh.pid }),
+    })
+    this.pipeline = new ConfigPipeline({
+      store: options.store,
+      versions,
+      dataPlane: { publish: (version, loaded) => this.#publish(version, loaded) },
+    })
+  }
+
+  /** Validates the config, forks the workers and resolves once every one of them is ready. */
+  static async start(options: PrimaryOptions): Promise<Primary> {
+    const loaded = await options.store.load()
+    const config = parseConfig(loaded)
+    configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
+    const versions = new VersionLog()
+    const runtime = Runtime.create(options.buildDeps(loaded), config, versions.next)
+    versions.record(config, 'startup')
+    chooseSchedulingPolicy()
+    const primary = new Primary(options, runtime, versions, loaded.sources)
+    primary.#health.sync(runtime.current)
+    const count = primary.#threads()
+    try {
+      const forked = primary.#workers.resize(count, 0, 0)
+      await Promise.all(forked.map((h) => primary.#workers.waitReady(h, READY_TIMEOUT_MS)))
+    } catch (err) {
+      primary.#workers.killAll()
+      primary.#health.stopAll()
+      await runtime.close()
+      await options.store.close()
+      throw err
+    }
+    primary.#workers.replaceDeadWorkers(true)
+    if (options.autoreload) primary.#watchStore()
+    log.info('pingap-ts started', {
+      version: runtime.current.version,
+      workers: count,
+      pid: process.pid,
+    })
+    return primary
+  }
+
+  /** The config of the current version. */
+  get config(): PingapConfig {
+    return this.#runtime.current.config
+  }
+
+  /** The workers and the version each one runs. */
+  workers(): WorkerStatus[] {
+    return this.#workers
+      .all()
+      .map((h) => ({ id: h.id, pid: h.pid, state: h.state, version: h.version }))
+  }
+
+  #threads(): number {
+    return threadCount(this.#options.threads ?? this.#runtime.current.config.basic.threads)
+  }
+
+  #healthTable(): HealthEntry[] {
+    const entries: HealthEntry[] = []
+    for (const [name, upstream] of this.#runtime.current.upstreams) {
+      for (const backend of upstream.backends) {
+        entries.push({ upstream: name, address: backend.address, healthy: backend.healthy })
+      }
+    }
+    return entries
+  }
+
+  #configMessage(): ToWorker {
+    const p = this.#published
+    return {
+      type: 'config',
+      version: p.version,
+      hash: p.hash,
+      config: p.text,
+      sources: p.sources,
+      health: this.#healthTable(),
+    }
+  }
+
+  /**
+   * The DataPlane of the pipeline: the dry-run build here (it throws on a bad config, changing
+   * nothing), then each worker in turn, so at most one of them is busy building at any time.
+   * Resolves once every worker applied the version; throws naming the workers that refused it.
+   */
+  async #publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void> {
+    this.#runtime.apply(version.config, version.number, { sources: loaded.sources })
+    const config = this.#runtime.current.config
+    configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
+    this.#health.sync(this.#runtime.current)
+    this.#published = encode(version.number, version.config, loaded.sources)
+    const { graceMs, shutdownTimeoutMs } = this.#runtime.current
+    if (this.#restarting === undefined)
+      this.#workers.resize(this.#threads(), graceMs, shutdownTimeoutMs)
+    const refusals: string[] = []
+    for (const handle of this.#workers.live()) {
+      if (!handle.greeted) continue // it asks for the current version when it says hello
+      handle.send(this.#configMessage())
+      const refusal = await this.#answer(handle, version.number)
+      if (refusal !== undefined) refusals.push(refusal)
+    }
+    if (refusals.length > 0) {
+      throw new Error(`version ${version.number} was rejected by ${refusals.join('; ')}`)
+    }
+  }
+
+  /** Waits for `handle` to apply `version`: undefined when it did (or exited), else why not. */
+  #answer(handle: WorkerHandle, version: number): Promise<string | undefined> {
+    const who = `worker ${handle.id} (pid ${handle.pid})`
+    return handle
+      .next<{ refusal?: string }>(
+        (event) => {
+          if (event.type === 'exit') return {}
+          if ((event.type === 'applied' || event.type === 'ready') && event.version >= version)
+            return {}
+          if (event.type === 'rejected' && event.version === version)
+            return { refusal: `${who}: ${event.errors.join('; ')}` }
+          return undefined
+        },
+        ACK_TIMEOUT_MS,
+        `answer to version ${version}`,
+      )
+      .then(
+        (answer) => answer.refusal,
+        (err: unknown) => `${who}: ${err instanceof Error ? err.message : String(err)}`,
+      )
+  }
+
+  #watchStore(): void {
+    const loop = async (): Promise<void> => {
+      for await (const _ of this.#options.store.watch(this.#watch.signal)) {
+        await this.pipeline.run('file-change')
+      }
+    }
+    loop().catch((err: unknown) => log.error('config watcher stopped', { err }))
+  }
+
+  /** Re-reads the config (SIGHUP, admin, tests). */
+  reload(source = 'sighup'): Promise<PipelineResult> {
+    return this.pipeline.run(source)
+  }
+
+  /**
+   * Rolling restart (SIGUSR2): for each worker, fork a new one (it re-executes the binary, so a
+   * new build on disk is picked up), wait until it is ready, then drain the old one.
+   */
+  restart(): Promise<void> {
+    this.#restarting ??= this.#roll().finally(() => {
+      this.#restarting = undefined
+    })
+    return this.#restarting
+  }
+
+  async #roll(): Promise<void> {
+    const old = this.#workers.live()
+    log.info('rolling restart', { workers: old.length })
+    for (const handle of old) {
+      if (handle.exited || this.#stopping !== undefined) continue
+      const fresh = this.#workers.fork()
+      try {
+        await this.#workers.waitReady(fresh, READY_TIMEOUT_MS)
+      } catch (err) {
+        log.error('rolling restart stopped: a new worker did not start', { err })
+        return
+      }
+      const { graceMs, shutdownTimeoutMs } = this.#runtime.current
+      await this.#workers.drain(handle, graceMs, shutdownTimeoutMs)
+    }
+    log.info('rolling restart done', { workers: this.#workers.live().length })
+  }
+
+  /** Graceful stop: every worker drains (in-flight requests finish) and exits, then the primary. */
+  shutdown(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#watch.abort()
+      this.#health.stopAll()
+      const { graceMs, shutdownTimeoutMs } = this.#runtime.current
+      await this.#workers.drainAll(graceMs, shutdownTimeoutMs)
+      await this.#runtime.close()
+      await this.#options.store.close()
+    })()
+    return this.#stopping
+  }
+}

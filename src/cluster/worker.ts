@@ -1,0 +1,197 @@
+/**
+ * A cluster worker: the data plane of one process. It receives validated versions and health
+ * verdicts from the primary over IPC, applies them to its own Runtime and Listeners (the same
+ * code as threads = 1), answers `ready` / `applied` / `rejected`, and drains when told to (or
+ * when the primary goes away). It never reads the config store nor runs health checks.
+ */
+import cluster from 'node:cluster'
+import type { LoadedConfig, PingapConfig } from '../config/types.ts'
+import { isPingapError } from '../core/errors.ts'
+import { configureLogger, logger } from '../core/logger.ts'
+import { errorMessages } from '../control/pipeline.ts'
+import { Listeners } from '../proxy/listeners.ts'
+import { createRequestObserver, type RequestObserver } from '../proxy/observer.ts'
+import type { BuildDeps } from '../runtime/build.ts'
+import { Runtime } from '../runtime/runtime.ts'
+import {
+  asToWorker,
+  envelope,
+  type HealthEntry,
+  type ToPrimary,
+  type ToWorker,
+} from './messages.ts'
+
+const log = logger.child({ module: 'worker', worker: cluster.worker?.id })
+
+type ConfigMessage = Extract<ToWorker, { type: 'config' }>
+
+/**
+ * While draining, keep-alive connections get this long to leave by themselves (each response
+ * now says `Connection: close`) before idle ones are cut; see Listeners#shutdown.
+ */
+const DRAIN_IDLE_WINDOW_MS = 2_000
+
+export interface WorkerOptions {
+  /** The same build dependencies the single-process App uses. */
+  readonly buildDeps: (loaded?: LoadedConfig) => BuildDeps
+}
+
+function send(message: ToPrimary): void {
+  // The channel is gone once the primary died; 'disconnect' starts the drain then.
+  if (process.connected) process.send?.(envelope(message))
+}
+
+/**
+ * Turns the message back into a PingapConfig. The primary already parsed and validated this
+ * exact data (and the dry-run build passed), so the worker does not run parseConfig again: on
+ * 10,000 locations that would add ~90 ms of event-loop block to every reload (docs/cluster.md).
+ */
+function decodeConfig(message: ConfigMessage): PingapConfig {
+  const body = JSON.parse(message.config) as Omit<PingapConfig, 'hash'>
+  return { ...body, hash: message.hash }
+}
+
+class DataPlaneWorker {
+  readonly #options: WorkerOptions
+  readonly #observer: RequestObserver = createRequestObserver()
+  #runtime: Runtime | undefined
+  #listeners: Listeners | undefined
+  /** Listener syncs run one after the other, in version order. */
+  #queue: Promise<void> = Promise.resolve()
+  #draining: Promise<void> | undefined
+  #ready = false
+  readonly #done: Promise<number>
+  #exit: (code: number) => void = () => undefined
+
+  constructor(options: WorkerOptions) {
+    this.#options = options
+    this.#done = new Promise((resolve) => (this.#exit = resolve))
+  }
+
+  /** Resolves with the exit code once the worker drained (or failed to start). */
+  get done(): Promise<number> {
+    return this.#done
+  }
+
+  handle(message: ToWorker): void {
+    switch (message.type) {
+      case 'config':
+        this.#onConfig(message)
+        break
+      case 'health':
+        this.#runtime?.current.upstreams
+          .get(message.upstream)
+          ?.setHealthy(message.address, message.healthy)
+        break
+      case 'drain':
+        void this.drain(message.graceMs, message.timeoutMs)
+        break
+    }
+  }
+
+  /**
+   * Builds and swaps synchronously inside the message callback, so a health message that
+   * arrives next always finds the new snapshot; opening listeners is the only async part.
+   */
+  #onConfig(message: ConfigMessage): void {
+    if (this.#draining !== undefined) return
+    const { version } = message
+    const sources = new Map(message.sources.map(([item, file]) => [item, file] as const))
+    let config: PingapConfig
+    try {
+      config = decodeConfig(message)
+      if (this.#runtime === undefined) {
+        this.#runtime = Runtime.create(
+          this.#options.buildDeps({ raw: {}, sources }),
+          config,
+          version,
+        )
+        this.#listeners = new Listeners(this.#runtime, this.#observer)
+      } else {
+        this.#runtime.apply(config, version, { sources })
+      }
+    } catch (err) {
+      this.#reject(version, err)
+      if (this.#listeners === undefined) this.#exit(1)
+      return
+    }
+    applyHealth(this.#runtime, message.health)
+    configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
+    this.#queue = this.#queue.then(() => this.#sync(version))
+  }
+
+  async #sync(version: number): Promise<void> {
+    const runtime = this.#runtime
+    const listeners = this.#listeners
+    if (runtime === undefined || listeners === undefined || this.#draining !== undefined) return
+    const starting = !this.#ready
+    try {
+      await listeners.sync(runtime.current)
+    } catch (err) {
+      this.#reject(version, err)
+      // A worker that cannot open its listeners is useless; the primary decides what next.
+      if (starting) this.#exit(1)
+      return
+    }
+    if (starting) {
+      this.#ready = true
+      send({ type: 'ready', version })
+    } else {
+      send({ type: 'applied', version })
+    }
+  }
+
+  #reject(version: number, err: unknown): void {
+    const code = isPingapError(err) ? err.code : 'PGT_ERR_CONFIG_INVALID'
+    const errors = errorMessages(err)
+    log.error('version rejected, the previous one keeps serving', { version, errors })
+    send({ type: 'rejected', version, code, errors })
+  }
+
+  /** Stops accepting, lets in-flight requests finish, closes everything, resolves `done`. */
+  drain(graceMs?: number, timeoutMs?: number): Promise<void> {
+    this.#draining ??= (async () => {
+      const snapshot = this.#runtime?.current
+      log.info('draining', { pid: process.pid })
+      const grace = graceMs ?? snapshot?.graceMs ?? 0
+      await this.#listeners?.shutdown(
+        grace,
+        timeoutMs ?? snapshot?.shutdownTimeoutMs ?? 0,
+        Math.min(grace, DRAIN_IDLE_WINDOW_MS),
+      )
+      await this.#runtime?.close()
+      await this.#observer.close()
+      this.#exit(0)
+    })()
+    return this.#draining
+  }
+}
+
+function applyHealth(runtime: Runtime, entries: readonly HealthEntry[]): void {
+  const upstreams = runtime.current.upstreams
+  for (const entry of entries)
+    upstreams.get(entry.upstream)?.setHealthy(entry.address, entry.healthy)
+}
+
+/**
+ * Runs this process as a cluster worker until it drained; resolves with the exit code.
+ * SIGINT and SIGHUP reach the whole process group from a terminal: only the primary acts on
+ * them. SIGTERM sent to a worker alone drains it (the primary then replaces it).
+ */
+export async function runWorker(options: WorkerOptions): Promise<number> {
+  const worker = new DataPlaneWorker(options)
+  process.on('message', (raw: unknown) => {
+    const message = asToWorker(raw)
+    if (message !== undefined) worker.handle(message)
+  })
+  process.on('disconnect', () => {
+    log.warn('the primary went away; draining')
+    void worker.drain()
+  })
+  process.on('SIGINT', () => undefined)
+  process.on('SIGHUP', () => undefined)
+  process.on('SIGUSR2', () => undefined)
+  process.on('SIGTERM', () => void worker.drain())
+  send({ type: 'hello' })
+  return worker.done
+}
