@@ -11,6 +11,7 @@ import { ConfigPipeline, type DataPlane, type PipelineResult } from './control/p
 import { VersionLog, type ConfigVersion } from './control/versions.ts'
 import { createBuiltinRegistry } from './plugins/builtin/index.ts'
 import { BUILTIN_PLUGIN_TABLES } from './plugins/builtin/defaults.ts'
+import { Observability, checkObservability } from './observability.ts'
 import { Listeners } from './proxy/listeners.ts'
 import { createRequestObserver, type RequestObserver } from './proxy/observer.ts'
 import { buildSnapshot, type BuildDeps } from './runtime/build.ts'
@@ -32,6 +33,7 @@ export function buildDeps(loaded?: LoadedConfig): BuildDeps {
 export async function checkConfig(store: ConfigStore): Promise<Snapshot> {
   const loaded = await store.load()
   const config = parseConfig(loaded)
+  checkObservability(config)
   const snapshot = buildSnapshot(config, undefined, 0, buildDeps(loaded))
   await Promise.allSettled([...snapshot.upstreams.values()].map((u) => u.close()))
   return snapshot
@@ -47,6 +49,7 @@ export class App {
   readonly listeners: Listeners
   readonly pipeline: ConfigPipeline
   readonly versions: VersionLog
+  readonly observability: Observability
   readonly #health: HealthMonitors
   readonly #observer: RequestObserver
   readonly #store: ConfigStore
@@ -60,6 +63,7 @@ export class App {
     health: HealthMonitors,
     observer: RequestObserver,
     store: ConfigStore,
+    observability: Observability,
   ) {
     this.runtime = runtime
     this.listeners = listeners
@@ -67,10 +71,16 @@ export class App {
     this.#health = health
     this.#observer = observer
     this.#store = store
+    this.observability = observability
     const dataPlane: DataPlane = {
       publish: (version, loaded) => this.#publish(version, loaded),
     }
-    this.pipeline = new ConfigPipeline({ store, versions, dataPlane })
+    this.pipeline = new ConfigPipeline({
+      store,
+      versions,
+      dataPlane,
+      events: observability.pipelineEvents,
+    })
   }
 
   /** Loads the config, opens every listener and starts health checks (and the watcher). */
@@ -80,11 +90,22 @@ export class App {
     configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
     const versions = new VersionLog()
     const runtime = Runtime.create(buildDeps(loaded), config, versions.next)
-    const observer = createRequestObserver()
+    const observability = new Observability()
+    const { metrics, tracing } = observability
+    const observer = createRequestObserver({ metrics, tracing })
     const listeners = new Listeners(runtime, observer)
-    const health = new HealthMonitors()
-    const app = new App(runtime, listeners, versions, health, observer, options.store)
+    const health = new HealthMonitors((u, a, h) => observability.healthFlipped(u, a, h))
+    const app = new App(
+      runtime,
+      listeners,
+      versions,
+      health,
+      observer,
+      options.store,
+      observability,
+    )
     try {
+      await observability.apply(runtime.current)
       await listeners.sync(runtime.current)
     } catch (err) {
       await app.shutdown()
@@ -98,12 +119,14 @@ export class App {
   }
 
   async #publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void> {
+    checkObservability(version.config)
     const result = this.runtime.apply(version.config, version.number, { sources: loaded.sources })
     if (!result.changed) return
     configureLogger({
       level: version.config.basic.log_level,
       json: version.config.basic.log_format_json,
     })
+    await this.observability.apply(this.runtime.current)
     await this.listeners.sync(this.runtime.current)
     this.#health.sync(this.runtime.current)
   }
@@ -130,6 +153,7 @@ export class App {
       this.#health.stopAll()
       await this.listeners.shutdown(snapshot.graceMs, snapshot.shutdownTimeoutMs)
       await this.runtime.close()
+      await this.observability.close()
       await this.#observer.close()
       await this.#store.close()
     })()
