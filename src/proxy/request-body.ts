@@ -1,0 +1,71 @@
+/**
+ * The request body on its way upstream, guarded against hostile clients
+ * (reliability/hostile-catalogue.md A23, D2, F8):
+ * - `Expect: 100-continue` is answered only now, when the body is really wanted, so a request
+ *   refused earlier (413, 401, 404…) never gets a 100 and its body is never sent;
+ * - a client that sends no body bytes for `idleMs` (while the proxy is ready to read) gets 408
+ *   and the upstream request is aborted;
+ * - a body cut short by the client (FIN or reset before Content-Length is reached) aborts the
+ *   upstream request instead of leaving it waiting for bytes that will never come.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RequestContext } from '../core/context.ts'
+import { PingapError } from '../core/errors.ts'
+import { BodyMeter } from './body-meter.ts'
+
+/** True for an HTTP/1.1 request whose client waits for `100 Continue` before the body. */
+export function expectsContinue(req: IncomingMessage): boolean {
+  const expect = req.headers.expect
+  return req.httpVersionMinor === 1 && expect !== undefined && /100-continue/i.test(expect)
+}
+
+/** Options of one guarded body. */
+export interface BodyGuard {
+  readonly ctx: RequestContext
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  /** `client_max_body_size` in bytes; 0 = unlimited. */
+  readonly maxBytes: number
+  /** Idle limit between body chunks; 0 = none. */
+  readonly idleMs: number
+  /** Aborts the upstream request with `err` (408 or 499). */
+  readonly abort: (err: PingapError) => void
+}
+
+/** Pipes the request body through the size meter and arms the idle and early-close guards. */
+export function guardedBody(guard: BodyGuard): BodyMeter {
+  const { req, res, idleMs, abort } = guard
+  const meter = new BodyMeter(guard.ctx, guard.maxBytes)
+  if (expectsContinue(req) && !res.headersSent) res.writeContinue()
+  req.pipe(meter)
+  let timer: NodeJS.Timeout | undefined
+  const stop = (): void => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+  if (idleMs > 0) {
+    const fire = (): void => {
+      // Paused by back-pressure from the upstream: not the client's fault, wait again.
+      if (req.readableFlowing === false && !req.readableEnded) {
+        timer?.refresh()
+        return
+      }
+      stop()
+      const err = new PingapError('PGT_ERR_REQUEST_TIMEOUT')
+      meter.destroy(err)
+      abort(err)
+    }
+    timer = setTimeout(fire, idleMs)
+    req.on('data', () => timer?.refresh())
+  }
+  req.once('end', stop)
+  req.once('close', () => {
+    stop()
+    if (!req.complete) {
+      const err = new PingapError('PGT_ERR_CLIENT_CLOSED')
+      meter.destroy(err)
+      abort(err)
+    }
+  })
+  return meter
+}

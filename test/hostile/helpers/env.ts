@@ -1,0 +1,226 @@
+/**
+ * The environment of the hostile suite: the upstream fixtures, one pingap-ts process with the
+ * short limits of the catalogue (§6), the canary and the resource readings. Every check ends
+ * with `canary()`; the suite ends by comparing FDs and RSS with the baseline.
+ */
+import assert from 'node:assert/strict'
+import { eventually } from '../../helpers/eventually.ts'
+import { tables, type TomlValue } from '../../helpers/spec.ts'
+import { startEvil, type Evil } from './evil.ts'
+import { startBlackhole, startWsEcho, unusedPort, type Closable } from './fixtures.ts'
+import { fdCount, rssMb, spawnProxy, type ProxyProcess } from './proxy.ts'
+import { raw } from './raw.ts'
+import { startRecorder, type Recorder } from './recorder.ts'
+
+/** Health checks that never mark a backend down during the suite. */
+export const NEVER_DOWN = 'tcp://probe?check_frequency=1h&failure=1000'
+
+/** The catalogue's short limits (hostile-catalogue §6). */
+export const LIMITS = {
+  headerTimeoutMs: 1_000,
+  bodyTimeoutMs: 2_000,
+  writeIdleMs: 2_000,
+  keepAliveMs: 2_000,
+  maxUrl: 4_096,
+  maxHeaderBytes: 8_192,
+  maxHeaderCount: 100,
+  uploadLimit: 64 * 1024,
+} as const
+
+export interface HostileEnv {
+  readonly proxy: ProxyProcess
+  /** The main server's port. */
+  readonly port: number
+  /** Main recording upstream (every hostile request that may be forwarded goes here). */
+  readonly rec: Recorder
+  /** The canary's own upstream, so `rec` sees only what the checks caused. */
+  readonly canaryUp: Recorder
+  readonly evil: Evil
+  /** A second evil instance for the keep-alive race, with its own pool. */
+  readonly race: Evil
+  readonly ws: Closable & { upgrades(): number }
+  /** Undefined when Python is missing; then `blackholeSkip` says why. */
+  readonly blackhole: Closable | undefined
+  readonly blackholeSkip: string | undefined
+  readonly baseline: { fds: number; rssMb: number }
+  close(): Promise<void>
+}
+
+type Loc = Record<string, TomlValue | undefined>
+
+function locations(): Record<string, Loc> {
+  const loc = (extra: Loc): Loc => extra
+  return {
+    canary: loc({ host: 'canary.test', upstream: 'canary' }),
+    'a-root': loc({ host: 'a', path: '/', upstream: 'rec', proxy_set_headers: ['x-loc: a-root'] }),
+    'a-upload': loc({
+      host: 'a',
+      path: '/upload',
+      upstream: 'rec',
+      client_max_body_size: '64KiB',
+    }),
+    'a-mock': loc({ host: 'a', path: '/mock', plugins: ['mock200'] }),
+    'a-redirect': loc({ host: 'a', path: '/redirect', plugins: ['toHttps'] }),
+    'a-auth': loc({ host: 'a', path: '/auth', upstream: 'rec', plugins: ['auth'] }),
+    'a-limited': loc({ host: 'a', path: '/limited', upstream: 'rec', plugins: ['none'] }),
+    'b-root': loc({ host: 'b.test', upstream: 'rec', proxy_set_headers: ['x-loc: b-root'] }),
+    evil: loc({ host: 'evil.test', upstream: 'evil' }),
+    race: loc({ host: 'race.test', upstream: 'race' }),
+    refused: loc({ host: 'refused.test', upstream: 'refused', max_retries: 0 }),
+    blackhole: loc({ host: 'blackhole.test', upstream: 'blackhole' }),
+    down: loc({ host: 'down.test', upstream: 'down' }),
+    'g-admin': loc({ host: 'g.test', path: '/admin', plugins: ['deny'] }),
+    'g-root': loc({ host: 'g.test', path: '/', upstream: 'rec' }),
+    'i-auth': loc({ host: 'auth.test', path: '/private', upstream: 'rec', plugins: ['auth'] }),
+    'i-open': loc({ host: 'auth.test', path: '/', upstream: 'rec' }),
+    ws: loc({ host: 'ws.test', upstream: 'ws' }),
+    wsplain: loc({ host: 'wsplain.test', upstream: 'rec' }),
+    xff: loc({ host: 'xff.test', upstream: 'rec', enable_reverse_proxy_headers: true }),
+    rw: loc({ host: 'rw.test', path: '/r/', upstream: 'rec', rewrite: '^/r/(.*)$ /$1' }),
+    rate: loc({ host: 'rate.test', upstream: 'rec', plugins: ['perIp'] }),
+  }
+}
+
+const PLUGINS = `
+[plugins.mock200]
+category = "mock"
+data = "mocked"
+
+[plugins.deny]
+category = "mock"
+status = 403
+data = "denied"
+
+[plugins.toHttps]
+category = "redirect"
+http_to_https = true
+
+[plugins.auth]
+category = "basic_auth"
+authorizations = ["YWRtaW46c2VjcmV0"]
+
+[plugins.none]
+category = "limit"
+type = "inflight"
+max = 0
+
+[plugins.perIp]
+category = "limit"
+type = "rate"
+max = 5
+interval = "1m"
+`
+
+/** The main server's TOML; exported so resource tests can reuse it with other limits. */
+export function serverToml(names: readonly string[], extra: Loc = {}): string {
+  return tables('servers', {
+    web: {
+      addr: '127.0.0.1:0',
+      locations: names,
+      header_read_timeout: `${LIMITS.headerTimeoutMs}ms`,
+      body_read_timeout: `${LIMITS.bodyTimeoutMs}ms`,
+      keepalive_timeout: `${LIMITS.keepAliveMs}ms`,
+      downstream_write_timeout: `${LIMITS.writeIdleMs}ms`,
+      max_url_length: `${LIMITS.maxUrl}`,
+      max_header_size: `${LIMITS.maxHeaderBytes}`,
+      max_header_count: LIMITS.maxHeaderCount,
+      ...extra,
+    },
+  })
+}
+
+/** Starts every fixture and the proxy; records the FD and RSS baseline after a warm-up. */
+export async function startEnv(): Promise<HostileEnv> {
+  const [rec, canaryUp, evil, race, ws, hole, refusedPort, downPort] = await Promise.all([
+    startRecorder(),
+    startRecorder(),
+    startEvil(),
+    startEvil(),
+    startWsEcho(),
+    startBlackhole(),
+    unusedPort(),
+    unusedPort(),
+  ])
+  const blackhole = typeof hole === 'string' ? undefined : hole
+  const upstreams: Record<string, Loc> = {
+    canary: { addrs: [canaryUp.addr], health_check: NEVER_DOWN, idle_timeout: '2s' },
+    rec: { addrs: [rec.addr], health_check: NEVER_DOWN, idle_timeout: '2s' },
+    evil: {
+      addrs: [evil.addr],
+      health_check: NEVER_DOWN,
+      read_timeout: '1s',
+      connection_timeout: '300ms',
+      idle_timeout: '2s',
+    },
+    race: { addrs: [race.addr], health_check: NEVER_DOWN, idle_timeout: '1h' },
+    refused: { addrs: [`127.0.0.1:${refusedPort}`], health_check: NEVER_DOWN },
+    blackhole: {
+      addrs: [blackhole?.addr ?? `127.0.0.1:${refusedPort}`],
+      health_check: NEVER_DOWN,
+      connection_timeout: '300ms',
+    },
+    down: {
+      addrs: [`127.0.0.1:${downPort}`],
+      health_check: 'tcp://probe?check_frequency=100ms&failure=1',
+    },
+    ws: { addrs: [ws.addr], health_check: NEVER_DOWN },
+  }
+  const names = Object.keys(locations())
+  const proxy = await spawnProxy(
+    {
+      'servers.toml': serverToml(names),
+      'locations.toml': tables('locations', locations()),
+      'upstreams.toml': tables('upstreams', upstreams),
+      'plugins.toml': PLUGINS,
+    },
+    { waitFor: ['web'] },
+  )
+  const port = proxy.ports.get('web') ?? 0
+  // Warm up: every pool the suite uses once, so lazily created things are in the baseline.
+  for (let i = 0; i < 20; i++) await canaryOn(port)
+  const baseline = { fds: fdCount(proxy.pid), rssMb: rssMb(proxy.pid) }
+  return {
+    proxy,
+    port,
+    rec,
+    canaryUp,
+    evil,
+    race,
+    ws,
+    blackhole,
+    blackholeSkip: typeof hole === 'string' ? hole : undefined,
+    baseline,
+    async close() {
+      await proxy.stop()
+      const fixtures = [rec, canaryUp, evil, race, ws, blackhole]
+      await Promise.all(fixtures.map((f) => f?.close() ?? Promise.resolve()))
+    },
+  }
+}
+
+/** One GET on a fresh connection that must answer 200 from the canary upstream quickly. */
+export async function canaryOn(port: number, timeoutMs = 2_000): Promise<void> {
+  const res = await raw(port, 'GET /canary HTTP/1.1\r\nHost: canary.test\r\n\r\n', {
+    responses: 1,
+    timeoutMs,
+  })
+  assert.equal(res.statuses[0], 200, `canary failed: ${JSON.stringify(res.text.slice(0, 200))}`)
+}
+
+/** The canary of the running env, also asserting the proxy is still alive. */
+export async function canary(env: HostileEnv): Promise<void> {
+  assert.ok(env.proxy.alive(), 'the proxy process exited')
+  await canaryOn(env.port)
+}
+
+/** Waits until the proxy's FD count is back within `slack` of the baseline. */
+export async function fdsSettle(env: HostileEnv, slack = 10, timeoutMs = 10_000): Promise<number> {
+  return eventually(() => {
+    const fds = fdCount(env.proxy.pid)
+    assert.ok(
+      fds <= env.baseline.fds + slack,
+      `fds ${fds} > baseline ${env.baseline.fds} + ${slack}`,
+    )
+    return fds
+  }, timeoutMs)
+}

@@ -1,0 +1,48 @@
+/**
+ * The hostile suite (reliability/hostile-catalogue.md §3, §6): one pingap-ts process with short
+ * limits, a recording and a misbehaving upstream, one test per catalogue row that applies to
+ * the features built so far, a canary after every check, and at the end the proxy's open FDs
+ * and RSS compared with the baseline. Rows that need other processes (config abuse, FD
+ * exhaustion) start their own.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { groupA } from './groups/a-framing.ts'
+import { groupB } from './groups/b-target.ts'
+import { groupC } from './groups/c-limits.ts'
+import { canary, fdsSettle, startEnv, type HostileEnv } from './helpers/env.ts'
+import { fdCount, rssMb } from './helpers/proxy.ts'
+import { summary } from './helpers/tally.ts'
+
+let env: HostileEnv | undefined
+const current = (): HostileEnv => {
+  if (env === undefined) throw new Error('hostile environment not started')
+  return env
+}
+
+describe('hostile suite', () => {
+  before(async () => {
+    env = await startEnv()
+  })
+  after(async () => {
+    process.stdout.write(`${summary()}\n`)
+    await env?.close()
+  })
+
+  groupA(current)
+  groupB(current)
+  groupC(current)
+
+  test('the proxy never exited, and FDs and RSS are back near the baseline', async () => {
+    const e = current()
+    assert.ok(e.proxy.alive(), 'the proxy process exited during the suite')
+    await canary(e)
+    const fds = await fdsSettle(e, 10, 15_000)
+    const rss = rssMb(e.proxy.pid)
+    process.stdout.write(
+      `resources: fds ${e.baseline.fds} → ${fds} (${fdCount(e.proxy.pid)}), ` +
+        `rss ${e.baseline.rssMb.toFixed(1)} → ${rss.toFixed(1)} MB\n`,
+    )
+    assert.ok(rss - e.baseline.rssMb < 50, `RSS grew by ${(rss - e.baseline.rssMb).toFixed(1)} MB`)
+  })
+})
