@@ -57,6 +57,35 @@ export function verifyHmacJwt(
   return undefined
 }
 
+/**
+ * Signs a body of claims as it streams, for minting: the output is `{"token":"<jwt>"}`, written
+ * chunk by chunk (base64url of the claims as they arrive, the signature at the end), so a body of
+ * any size is never held whole. Bytes whose base64 group is incomplete (at most 2) wait for the
+ * next chunk. Same bytes as `{"token": signHmacJwt(...)}` serialised by JSON.stringify.
+ */
+export function hmacJwtStreamSigner(
+  algorithm: HmacAlgorithm,
+  secret: string,
+): (chunk: Buffer, end: boolean) => Buffer | null {
+  const hmac = createHmac(DIGEST[algorithm], secret)
+  let carry: Buffer | undefined
+  let prefix: string | undefined =
+    `${Buffer.from(JSON.stringify({ alg: algorithm, typ: 'JWT' })).toString('base64url')}.`
+  hmac.update(prefix)
+  prefix = `{"token":"${prefix}`
+  return (chunk, end) => {
+    const data = carry === undefined ? chunk : Buffer.concat([carry, chunk])
+    const whole = end ? data.length : data.length - (data.length % 3)
+    carry = whole < data.length ? Buffer.from(data.subarray(whole)) : undefined
+    const text = data.subarray(0, whole).toString('base64url')
+    hmac.update(text)
+    let out = prefix === undefined ? text : prefix + text
+    prefix = undefined
+    if (end) out += `.${hmac.digest('base64url')}"}`
+    return out === '' ? null : Buffer.from(out, 'latin1')
+  }
+}
+
 /** Signs `payload` (the claims JSON, as bytes) into a compact JWT. */
 export function signHmacJwt(algorithm: HmacAlgorithm, secret: string, payload: Buffer): string {
   const header = Buffer.from(JSON.stringify({ alg: algorithm, typ: 'JWT' })).toString('base64url')

@@ -9,7 +9,7 @@ import type { BodyFilter, PluginFactory, ResponseHead } from '../types.ts'
 import { removeHeader, setHeader } from './headers.ts'
 import { JwksCache } from './jwks-cache.ts'
 import { JWT_KEYS, parseJwtConf, type JwtConf } from './jwt-conf.ts'
-import { signHmacJwt, verifyHmacJwt, type JwtFailure } from './jwt-hmac.ts'
+import { hmacJwtStreamSigner, verifyHmacJwt, type JwtFailure } from './jwt-hmac.ts'
 import { jwksResolver, verifyAsymmetric } from './jwt-verify.ts'
 import { delayed, REQUEST_STEPS } from './shared.ts'
 
@@ -30,15 +30,9 @@ function minting(conf: JwtConf, ctx: RequestContext, head: ResponseHead): boolea
   )
 }
 
-/** Buffers the claims and emits `{"token":"<jwt>"}` at the end of the body. */
+/** Streams `{"token":"<jwt>"}` signing the claims as they arrive (never holding the body). */
 function mintFilter(conf: JwtConf): BodyFilter {
-  const chunks: Buffer[] = []
-  return (chunk, end) => {
-    if (chunk.length > 0) chunks.push(chunk)
-    if (!end) return null
-    const token = signHmacJwt(conf.mintAlgorithm, conf.secret, Buffer.concat(chunks))
-    return Buffer.from(JSON.stringify({ token }))
-  }
+  return hmacJwtStreamSigner(conf.mintAlgorithm, conf.secret)
 }
 
 function answer(conf: JwtConf, failure: Verdict): HttpResponse | undefined | Promise<HttpResponse> {

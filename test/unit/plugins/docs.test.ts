@@ -31,7 +31,8 @@ test('every registered category has docs/plugins/<category>.md, listed in the in
 })
 
 test('every doc page names its step and has an example table; no page without a category', () => {
-  for (const category of CATEGORIES) {
+  // A missing page is reported by the test above.
+  for (const category of CATEGORIES.filter((c) => existsSync(join(DOCS, `${c}.md`)))) {
     const page = readFileSync(join(DOCS, `${category}.md`), 'utf8')
     assert.match(page, /^# /m, category)
     assert.match(page, /Steps?:/, `${category}: the step is not documented`)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
 import { ConfigError } from '../../../../src/core/errors.ts'
+import { hmacJwtStreamSigner, signHmacJwt } from '../../../../src/plugins/builtin/jwt-hmac.ts'
 import { applyBodyFilters, collectBodyFilters } from '../../../../src/plugins/chains.ts'
 import type { BodyFilter, BodyPlugin } from '../../../../src/plugins/types.ts'
 import { fakeContext } from '../../../helpers/fake-context.ts'
@@ -72,10 +73,11 @@ test('jwt mints a token from the upstream claims on auth_path', async () => {
   assert.equal(h.headers['content-type'], 'application/json; charset=utf-8')
   // jwt's body hook is a synchronous filter.
   const filters = collectBodyFilters([p as BodyPlugin], ctx, h, 'response') as BodyFilter[]
-  assert.equal(applyBodyFilters(filters, Buffer.from('{"id"'), false), null)
-  const body = JSON.parse(applyBodyFilters(filters, Buffer.from(':1}'), true)!.toString()) as {
-    token: string
-  }
+  // The token streams out as the claims arrive: the first chunk already yields output.
+  const first = applyBodyFilters(filters, Buffer.from('{"id"'), false)
+  assert.ok(first !== null && first.toString().startsWith('{"token":"'))
+  const last = applyBodyFilters(filters, Buffer.from(':1}'), true)!
+  const body = JSON.parse(Buffer.concat([first, last]).toString()) as { token: string }
   const [header, payload] = body.token.split('.')
   assert.deepEqual(JSON.parse(Buffer.from(header!, 'base64url').toString()), {
     alg: 'HS256',
@@ -126,6 +128,30 @@ test('jwt refuses configs it cannot honour', () => {
       () => plugin({ category: 'jwt', ...raw }, 'j'),
       (err: unknown) => err instanceof ConfigError && err.path === path,
       JSON.stringify(raw),
+    )
+  }
+})
+
+test('the streaming signer gives the same bytes as signing the whole body, for any chunking', () => {
+  const claims = Buffer.from(JSON.stringify({ id: 1, name: 'ünïcode', pad: 'x'.repeat(1000) }))
+  for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
+    const whole = Buffer.from(JSON.stringify({ token: signHmacJwt(alg, 'k', claims) }))
+    for (const size of [1, 2, 3, 4, 5, 7, 64, 999, claims.length]) {
+      const sign = hmacJwtStreamSigner(alg, 'k')
+      const out: Buffer[] = []
+      for (let i = 0; i < claims.length; i += size) {
+        const piece = sign(claims.subarray(i, i + size), false)
+        if (piece !== null) out.push(piece)
+        // Never more than the input's base64 plus the fixed prefix: nothing piles up.
+        assert.ok((piece?.length ?? 0) <= Math.ceil(((size + 2) * 4) / 3) + 64)
+      }
+      out.push(sign(Buffer.alloc(0), true) ?? Buffer.alloc(0))
+      assert.deepEqual(Buffer.concat(out), whole, `${alg} in chunks of ${size}`)
+    }
+    const empty = hmacJwtStreamSigner(alg, 'k')(Buffer.alloc(0), true)
+    assert.deepEqual(
+      empty,
+      Buffer.from(JSON.stringify({ token: signHmacJwt(alg, 'k', Buffer.alloc(0)) })),
     )
   }
 })
