@@ -4,6 +4,7 @@ import type { PluginFactory } from '../types.ts'
 import { acceptEncoding } from './accept-encoding.ts'
 import { basicAuth } from './basic-auth.ts'
 import { combinedAuth } from './combined-auth.ts'
+import { compression } from './compression.ts'
 import { cors } from './cors.ts'
 import { csrf } from './csrf.ts'
 import { directory } from './directory.ts'
@@ -27,6 +28,7 @@ export const BUILTIN_PLUGINS: readonly PluginFactory[] = [
   acceptEncoding,
   basicAuth,
   combinedAuth,
+  compression,
   cors,
   csrf,
   directory,

@@ -107,6 +107,8 @@ test('every always-present instance builds', () => {
   }
   assert.deepEqual(Object.keys(BUILTIN_PLUGIN_TABLES).sort(), [
     'pingap:acceptEncodingAdjustment',
+    'pingap:compression',
+    'pingap:compressionUpstream',
     'pingap:ping',
     'pingap:requestId',
     'pingap:stats',
