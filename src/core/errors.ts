@@ -84,6 +84,18 @@ export const ERRORS = {
   },
   PGT_ERR_REQUEST_TIMEOUT: { status: 408, etype: 'ReadTimedout', message: 'Request Timeout' },
   PGT_ERR_BAD_REQUEST: { status: 400, etype: 'InvalidHTTPHeader', message: 'Bad Request: %s' },
+  // A reverse proxy is not a forward proxy: CONNECT gets 405 (hostile-catalogue B6).
+  PGT_ERR_METHOD_NOT_ALLOWED: {
+    status: 405,
+    etype: 'HTTPStatus',
+    message: 'Method Not Allowed: %s',
+  },
+  // HTTP/0.9 and "HTTP/2.0" request lines on an HTTP/1 connection (hostile-catalogue B8).
+  PGT_ERR_VERSION_NOT_SUPPORTED: {
+    status: 505,
+    etype: 'HTTPStatus',
+    message: 'HTTP Version Not Supported: %s',
+  },
   PGT_ERR_CLIENT_CLOSED: {
     status: 499,
     etype: 'ConnectionClosed',

@@ -22,12 +22,12 @@ import {
 import type { BodyObserver, BodyStage, ResponseHead } from '../plugins/types.ts'
 import type { LocationRuntime, ServerRuntime } from '../runtime/snapshot.ts'
 import type { Backend, Upstream } from '../upstream/types.ts'
-import { BodyMeter } from './body-meter.ts'
+import { guardedBody } from './request-body.ts'
 import type { BodyWriter } from './body-writer.ts'
 import { writeResponseHead } from './response-head.ts'
 import { sendError } from './send.ts'
 import { buildUpstreamHeaders, RESPONSE_HOP_BY_HOP } from './upstream-headers.ts'
-import { isConnectFailure, upstreamError } from './upstream-errors.ts'
+import { isConnectFailure, isStaleConnection, upstreamError } from './upstream-errors.ts'
 
 export interface ForwardJob {
   readonly ctx: RequestContext
@@ -60,6 +60,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   #held: Buffer[] | null = null
   #ended = false
   #headWritten = false
+  /** The upstream sent a status line (so a retry could repeat a processed request). */
+  #answered = false
   #waitingForDrain = false
 
   constructor(
@@ -88,6 +90,13 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     upstreamHeaders: IncomingHttpHeaders,
   ): void {
     const { ctx, location } = this.#job
+    this.#answered = true
+    // 1xx (103 Early Hints, an unsolicited 100) are dropped; the final response follows.
+    if (statusCode >= 100 && statusCode < 200) return
+    if (statusCode < 100 || statusCode > 599) {
+      controller.abort(new PingapError('PGT_ERR_UPSTREAM_INVALID', [this.#backend.address]))
+      return
+    }
     ctx.upstreamStatus = statusCode
     ctx.upstreamTimings.processing = performance.now() - this.#sentAt
     const headers: OutgoingHttpHeaders = {}
@@ -174,7 +183,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.#job.ctx.trace?.upstreamEnd(err)
-    if (!this.#headWritten && isConnectFailure(err) && this.#onRetry(err, this.#backend)) return
+    const retryable = isConnectFailure(err) || (!this.#answered && isStaleConnection(err))
+    if (!this.#headWritten && retryable && this.#onRetry(err, this.#backend)) return
     this.#fail(err)
   }
 
@@ -184,15 +194,45 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 }
 
+/** Methods a retry may repeat (RFC 9110 §9.2.2). */
+const IDEMPOTENT: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'TRACE',
+  'PUT',
+  'DELETE',
+])
+
 /** Sends the job to `first`, retrying connect failures on other backends when allowed. */
 export function forward(job: ForwardJob, first: Backend): void {
   const { ctx, req, res, location, upstream } = job
-  const body = hasRequestBody(req) ? req.pipe(new BodyMeter(ctx, location.maxBodyBytes)) : null
+  let current: ResponseRelay | undefined
+  const body = hasRequestBody(req)
+    ? guardedBody({
+        ctx,
+        req,
+        res,
+        maxBytes: location.maxBodyBytes,
+        idleMs: job.server.limits.bodyReadTimeoutMs,
+        abort: (err) => current?.abort(err),
+      })
+    : null
   const tried = new Set<Backend>()
   let retries = 0
-  let current: ResponseRelay | undefined
+  let staleRetried = false
 
-  const onRetry = (_err: Error, failed: Backend): boolean => {
+  const onRetry = (err: Error, failed: Backend): boolean => {
+    if (!isConnectFailure(err)) {
+      // Keep-alive race: the backend closed a pooled connection just as it was reused. An
+      // idempotent body-less request is sent once more, on a fresh connection of that backend.
+      if (body !== null || staleRetried || !IDEMPOTENT.has(ctx.method) || res.destroyed) {
+        return false
+      }
+      staleRetried = true
+      attempt(failed)
+      return true
+    }
     tried.add(failed)
     if (body !== null || retries >= location.maxRetries) return false
     const window = location.retryWindowMs

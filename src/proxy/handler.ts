@@ -17,6 +17,7 @@ import { newContext } from './context.ts'
 import { sendViaResponseHooks } from './cache-hit.ts'
 import { forward } from './forward.ts'
 import { parseRequestTarget, hostWithoutPort } from './request-target.ts'
+import { guardRequest } from './request-guard.ts'
 import { sendError, sendLocalResponse } from './send.ts'
 import type { RequestObserver } from './observer.ts'
 import { logger } from '../core/logger.ts'
@@ -48,10 +49,14 @@ export function routeRequest(
   req: IncomingMessage,
 ): RoutedRequest {
   const server = snapshot.servers.get(serverName)
+  if (server !== undefined) guardRequest(req, server.limits)
   const target = parseRequestTarget(req.url ?? '')
   if (server === undefined || target === undefined) {
     throw new PingapError('PGT_ERR_BAD_REQUEST', ['invalid request target'])
   }
+  // Absolute-form (RFC 9112 §3.2.2): the target's authority replaces Host, for routing and
+  // for the upstream alike; the request line forwarded upstream is origin-form.
+  if (target.hostHeader !== undefined) req.headers.host = target.hostHeader
   const path = normalizePath(target.path)
   if (path === null) throw new PingapError('PGT_ERR_BAD_REQUEST', ['invalid path'])
   const host = requestHost(req, target.authority)

@@ -11,6 +11,8 @@ import { logger } from '../core/logger.ts'
 import { traffic } from '../core/process-stats.ts'
 import type { Runtime } from '../runtime/runtime.ts'
 import type { ServerRuntime, Snapshot } from '../runtime/snapshot.ts'
+import { createClientErrorHandler, createConnectHandler } from './client-error.ts'
+import { inOrder, onSocketTimeout } from './connection-guard.ts'
 import { createHandler } from './handler.ts'
 import { parseListenAddress } from './listen-address.ts'
 import type { RequestObserver } from './observer.ts'
@@ -18,8 +20,14 @@ import { createUpgradeHandler } from './upgrade.ts'
 
 const log = logger.child({ module: 'server' })
 
-/** How often Node checks header and request timeouts (its default of 30 s is far too coarse). */
-const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000
+/**
+ * How often Node checks header timeouts (its default of 30 s is far too coarse): a fifth of the
+ * header timeout, between 100 ms and 1 s, so slowloris connections are cut close to the limit.
+ * Fixed when the listener opens.
+ */
+function checkingIntervalMs(runtime: ServerRuntime): number {
+  return Math.min(1_000, Math.max(100, Math.floor(runtime.limits.headerReadTimeoutMs / 5)))
+}
 
 interface Listener {
   /** Mutable: an address can move to another server on reload without closing the socket. */
@@ -35,6 +43,8 @@ function applyLimits(server: Server, runtime: ServerRuntime): void {
   server.headersTimeout = limits.headerReadTimeoutMs
   server.requestTimeout = 0 // long uploads and downloads are bounded by idle timeouts instead
   server.keepAliveTimeout = limits.keepAliveTimeoutMs
+  // The socket idle timer: connection-guard.ts decides what an idle socket means.
+  server.timeout = limits.writeIdleTimeoutMs
   // Node drops headers past maxHeadersCount silently; one extra lets the handler see the excess.
   server.maxHeadersCount = limits.maxHeaderCount + 1
   server.maxConnections = limits.maxConnections > 0 ? limits.maxConnections : Infinity
@@ -95,21 +105,38 @@ export class Listeners {
     const { host, port } = parseListenAddress(addr, `servers.${runtime.name}.addr`)
     const server = createServer({
       maxHeaderSize: runtime.limits.maxHeaderSize,
-      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+      connectionsCheckingInterval: checkingIntervalMs(runtime),
       keepAlive: true,
     })
     const listener: Listener = { serverName: runtime.name, addr, server, bound: addr }
     applyLimits(server, runtime)
     const handlers = new Map<string, ReturnType<typeof createHandler>>()
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       let handler = handlers.get(listener.serverName)
       if (handler === undefined) {
         handler = createHandler(this.#runtime, listener.serverName, this.#observer)
         handlers.set(listener.serverName, handler)
       }
-      this.#track(res)
-      handler(req, res)
-    })
+      const run = handler
+      // Pipelined requests of one connection are answered one at a time.
+      inOrder(req, res, () => {
+        this.#track(res)
+        run(req, res)
+      })
+    }
+    server.on('request', onRequest)
+    // With this listener Node no longer sends `100 Continue` itself: the proxy sends it only
+    // when it is about to read the body (request-body.ts), so a refused upload never starts.
+    server.on('checkContinue', onRequest)
+    const errors = {
+      errorTemplate: () => this.#runtime.current.errorTemplate,
+      maxUrlLength: () =>
+        this.#runtime.current.servers.get(listener.serverName)?.limits.maxUrlLength ??
+        runtime.limits.maxUrlLength,
+    }
+    server.on('clientError', createClientErrorHandler(errors))
+    server.on('connect', createConnectHandler(errors))
+    server.on('timeout', onSocketTimeout)
     server.on('connection', countConnection)
     server.on(
       'upgrade',

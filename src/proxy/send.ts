@@ -57,13 +57,18 @@ export function settleRequestBody(req: IncomingMessage, res: ServerResponse): vo
   const length = Number(req.headers['content-length'] ?? NaN)
   const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0
   if (!hasBody) return
-  if (Number.isFinite(length) && length <= MAX_DRAIN_BYTES && !req.destroyed) {
+  // A client waiting for `100 Continue` may or may not send its body now: only a close is safe.
+  const waiting = req.headers.expect !== undefined
+  if (!waiting && Number.isFinite(length) && length <= MAX_DRAIN_BYTES && !req.destroyed) {
     req.resume()
     return
   }
   res.shouldKeepAlive = false
   if (!res.headersSent) res.setHeader('connection', 'close')
 }
+
+/** Statuses after which the connection closes: its framing or its client cannot be trusted. */
+const CLOSE_AFTER: ReadonlySet<number> = new Set([400, 405, 408, 414, 431, 505])
 
 /** Converts anything thrown in the pipeline into the PingapError the client sees. */
 export function toPingapError(err: unknown): PingapError {
@@ -92,7 +97,7 @@ export function sendError(
   }
   const page = renderErrorPage(template, err)
   settleRequestBody(req, res)
-  if (err.status === 400) {
+  if (CLOSE_AFTER.has(err.status)) {
     res.shouldKeepAlive = false
     res.setHeader('connection', 'close')
   }

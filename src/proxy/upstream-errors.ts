@@ -27,6 +27,15 @@ export function isConnectFailure(err: unknown): boolean {
   return CONNECT_FAILURES.has(code) || code === 'UND_ERR_CONNECT_TIMEOUT'
 }
 
+/**
+ * True when a pooled connection died before the answer (ECONNRESET, "other side closed"): the
+ * keep-alive race where the backend closed an idle connection just as it was reused.
+ */
+export function isStaleConnection(err: unknown): boolean {
+  const code = errorCode(err)
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE'
+}
+
 /** The PingapError a client should see for `err` raised while proxying to `address`. */
 export function upstreamError(err: unknown, address: string): PingapError {
   if (isPingapError(err)) return err

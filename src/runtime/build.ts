@@ -38,6 +38,7 @@ const DEFAULT_LIMITS: ServerLimits = {
   headerReadTimeoutMs: 60_000,
   bodyReadTimeoutMs: 60_000,
   keepAliveTimeoutMs: 75_000,
+  writeIdleTimeoutMs: 60_000,
   maxUrlLength: 8_192,
   maxHeaderSize: 16_384,
   maxHeaderCount: 100,
@@ -52,8 +53,12 @@ function ms(value: string | undefined, fallback: number): number {
 function serverLimits(conf: ServerConf): ServerLimits {
   return {
     headerReadTimeoutMs: ms(conf.header_read_timeout, DEFAULT_LIMITS.headerReadTimeoutMs),
-    bodyReadTimeoutMs: ms(conf.body_read_timeout, DEFAULT_LIMITS.bodyReadTimeoutMs),
+    bodyReadTimeoutMs: ms(
+      conf.body_read_timeout ?? conf.downstream_read_timeout,
+      DEFAULT_LIMITS.bodyReadTimeoutMs,
+    ),
     keepAliveTimeoutMs: ms(conf.keepalive_timeout, DEFAULT_LIMITS.keepAliveTimeoutMs),
+    writeIdleTimeoutMs: ms(conf.downstream_write_timeout, DEFAULT_LIMITS.writeIdleTimeoutMs),
     maxUrlLength:
       conf.max_url_length !== undefined
         ? (parseByteSize(conf.max_url_length) ?? DEFAULT_LIMITS.maxUrlLength)

@@ -51,6 +51,8 @@ export interface ServerLimits {
   readonly headerReadTimeoutMs: number
   readonly bodyReadTimeoutMs: number
   readonly keepAliveTimeoutMs: number
+  /** A client that accepts no response bytes for this long is cut off (slow readers). */
+  readonly writeIdleTimeoutMs: number
   readonly maxUrlLength: number
   readonly maxHeaderSize: number
   readonly maxHeaderCount: number
