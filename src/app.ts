@@ -4,10 +4,11 @@
  */
 import { parseConfig } from './config/parse.ts'
 import type { ConfigStore } from './config/store.ts'
-import type { LoadedConfig } from './config/types.ts'
+import type { LoadedConfig, PingapConfig } from './config/types.ts'
 import { configureLogger, logger } from './core/logger.ts'
 import { HealthMonitors } from './control/health.ts'
 import { ConfigPipeline, type DataPlane, type PipelineResult } from './control/pipeline.ts'
+import { runtimeStatus, type RuntimeStatusSource } from './control/status.ts'
 import { VersionLog, type ConfigVersion } from './control/versions.ts'
 import { createBuiltinRegistry } from './plugins/builtin/index.ts'
 import { BUILTIN_PLUGIN_TABLES } from './plugins/builtin/defaults.ts'
@@ -31,7 +32,10 @@ export function buildDeps(loaded?: LoadedConfig): BuildDeps {
 
 /** Validates everything start-up would (`-t`): parse, then a dry-run build that starts nothing. */
 export async function checkConfig(store: ConfigStore): Promise<Snapshot> {
-  const loaded = await store.load()
+  return checkLoadedSnapshot(await store.load())
+}
+
+async function checkLoadedSnapshot(loaded: LoadedConfig): Promise<Snapshot> {
   const config = parseConfig(loaded)
   checkObservability(config)
   const snapshot = buildSnapshot(config, undefined, 0, buildDeps(loaded))
@@ -39,9 +43,37 @@ export async function checkConfig(store: ConfigStore): Promise<Snapshot> {
   return snapshot
 }
 
+/** The same checks on a document already loaded (the admin API's dry run of a candidate). */
+export async function checkLoaded(loaded: LoadedConfig): Promise<PingapConfig> {
+  return (await checkLoadedSnapshot(loaded)).config
+}
+
 export interface AppOptions {
   readonly store: ConfigStore
   readonly autoreload: boolean
+  /** The version log to continue (the admin server's persisted history). */
+  readonly versions?: VersionLog
+  /** Start with an empty config when the stored one is broken (`--admin`, spec §9). */
+  readonly startEmptyOnError?: boolean
+}
+
+/** The config to start with: the stored one, or with `startEmptyOnError` an empty one. */
+async function initialConfig(
+  options: AppOptions,
+): Promise<{ loaded: LoadedConfig; config: PingapConfig; broken: boolean }> {
+  try {
+    const loaded = await options.store.load()
+    const config = parseConfig(loaded)
+    if (options.startEmptyOnError === true) await checkLoadedSnapshot(loaded)
+    return { loaded, config, broken: false }
+  } catch (err) {
+    if (options.startEmptyOnError !== true) throw err
+    log.error('the config is invalid; starting with an empty config so the admin can repair it', {
+      err,
+    })
+    const loaded: LoadedConfig = { raw: {}, sources: new Map() }
+    return { loaded, config: parseConfig(loaded), broken: true }
+  }
 }
 
 export class App {
@@ -85,11 +117,10 @@ export class App {
 
   /** Loads the config, opens every listener and starts health checks (and the watcher). */
   static async start(options: AppOptions): Promise<App> {
-    const loaded = await options.store.load()
-    const config = parseConfig(loaded)
+    const { loaded, config, broken } = await initialConfig(options)
     configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
-    const versions = new VersionLog()
-    const runtime = Runtime.create(buildDeps(loaded), config, versions.next)
+    const versions = options.versions ?? new VersionLog()
+    const runtime = Runtime.create(buildDeps(loaded), config, versions.numberFor(config))
     const observability = new Observability()
     const { metrics, tracing } = observability
     const observer = createRequestObserver({ metrics, tracing })
@@ -114,6 +145,8 @@ export class App {
     health.sync(runtime.current)
     versions.record(config, 'startup')
     if (options.autoreload) app.#watchStore()
+    // Records why the stored config was not used (admin status, log at error level).
+    if (broken) await app.pipeline.run('startup')
     log.info('pingap-ts started', { version: runtime.current.version })
     return app
   }
@@ -138,6 +171,11 @@ export class App {
       }
     }
     loop().catch((err: unknown) => log.error('config watcher stopped', { err }))
+  }
+
+  /** What the admin status shows about this process's data plane. */
+  statusSource(): RuntimeStatusSource {
+    return () => runtimeStatus(this.runtime.current, this.listeners.addresses())
   }
 
   /** Re-reads the config (SIGHUP, admin, tests). */

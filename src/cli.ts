@@ -5,7 +5,9 @@
 import cluster from 'node:cluster'
 import { writeFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
-import { App, buildDeps, checkConfig } from './app.ts'
+import { AdminSpecError, resolveAdminSpec, type AdminSpec } from './admin/spec.ts'
+import { openAdminData, startAdmin, type RunningAdmin } from './admin/start.ts'
+import { App, buildDeps, checkConfig, checkLoaded } from './app.ts'
 import { Primary } from './cluster/primary.ts'
 import { configuredThreads, parseThreads, threadCount } from './cluster/threads.ts'
 import { runWorker } from './cluster/worker.ts'
@@ -49,7 +51,12 @@ function program(): Command {
     .option('--domain <list>', 'quick start: comma-separated host names to serve')
     .option('--addr <addr>', 'quick start: listen address (default 0.0.0.0:80)')
     .option('--threads <n>', 'worker processes (0 = CPU count; default basic.threads, else 1)')
-    .addOption(new Option('--admin <spec>', 'admin server address (not yet supported)').hideHelp())
+    .addOption(
+      new Option(
+        '--admin <spec>',
+        'admin server: [user:pass@]ip:port[/path] (docs/admin.md) [env PINGAP_ADMIN_ADDR]',
+      ),
+    )
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
@@ -146,14 +153,55 @@ async function run(opts: CliOptions): Promise<number> {
   }
   const store = resolveStore(opts)
   if (opts.test === true) return await runTest(store)
-  if (opts.admin !== undefined) log.warn('the admin server is not supported yet; ignoring --admin')
+  const adminSpec = resolveAdminSpec(opts.admin)
   const autoreload = opts.autoreload === true || (process.env['PINGAP_AUTORELOAD'] ?? '') !== ''
-  if (threadCount(threadsOption ?? (await configuredThreads(store))) > 1) {
+  // A store that does not load is reported by the start below (or repaired through --admin).
+  const threads = threadsOption ?? (await configuredThreads(store).catch(() => undefined))
+  if (threadCount(threads) > 1) {
+    if (adminSpec !== undefined) log.warn('the admin server does not run with threads > 1 yet')
     const primary = await Primary.start({ store, autoreload, threads: threadsOption, buildDeps })
     return await waitForSignals(primary, primary.config.basic.pid_file)
   }
+  if (adminSpec !== undefined) return await runWithAdmin(store, autoreload, adminSpec)
   const app = await App.start({ store, autoreload })
   return await waitForSignals(app, app.runtime.current.config.basic.pid_file)
+}
+
+/** One process with the admin server (spec §7): history and audit kept beside the config. */
+async function runWithAdmin(store: ConfigStore, autoreload: boolean, spec: AdminSpec) {
+  const data = openAdminData(store.url)
+  const app = await App.start({
+    store,
+    autoreload,
+    versions: data.versions,
+    startEmptyOnError: true,
+  })
+  let admin: RunningAdmin
+  try {
+    admin = await startAdmin({
+      spec,
+      audit: data.audit,
+      host: {
+        store,
+        versions: app.versions,
+        pipeline: app.pipeline,
+        check: checkLoaded,
+        status: app.statusSource(),
+        pluginCategories: buildDeps().registry.categories(),
+      },
+    })
+  } catch (err) {
+    await app.shutdown()
+    throw err
+  }
+  const service: Service = {
+    reload: (source) => app.reload(source),
+    shutdown: async () => {
+      await admin.close()
+      await app.shutdown()
+    },
+  }
+  return await waitForSignals(service, app.runtime.current.config.basic.pid_file)
 }
 
 /** Runs the CLI and resolves to the process exit code. */
@@ -170,7 +218,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await run(command.opts<CliOptions>())
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof AdminSpecError) {
       process.stderr.write(`error: ${err.message}\n`)
       return 2
     }

@@ -50,9 +50,21 @@ export class ConfigPipeline {
   #running: Promise<PipelineResult> | undefined
   #again: string | undefined
   #lastRejection: { at: string; errors: readonly string[] } | undefined
+  readonly #subscribers = new Set<PipelineEvents>()
 
   constructor(deps: PipelineDeps) {
     this.#deps = deps
+  }
+
+  /** Adds a listener told about every outcome besides `deps.events` (the admin server). */
+  subscribe(events: PipelineEvents): () => void {
+    this.#subscribers.add(events)
+    return () => this.#subscribers.delete(events)
+  }
+
+  #listeners(): PipelineEvents[] {
+    const all = [...this.#subscribers]
+    return this.#deps.events === undefined ? all : [this.#deps.events, ...all]
   }
 
   /** The last failed run, if the latest run failed. */
@@ -88,7 +100,7 @@ export class ConfigPipeline {
     this.#lastRejection = { at: new Date().toISOString(), errors }
     for (const message of errors)
       log.error('config rejected, the previous version keeps serving', { error: message })
-    this.#deps.events?.rejected?.(errors)
+    for (const l of this.#listeners()) l.rejected?.(errors)
     return { status: 'rejected', errors }
   }
 
@@ -98,7 +110,7 @@ export class ConfigPipeline {
     const current = this.#deps.versions.current
     if (current !== undefined && current.hash === config.hash) {
       this.#lastRejection = undefined
-      this.#deps.events?.unchanged?.(current.number)
+      for (const l of this.#listeners()) l.unchanged?.(current.number)
       return { status: 'unchanged', version: current.number }
     }
     const candidate: ConfigVersion = {
@@ -113,7 +125,7 @@ export class ConfigPipeline {
     const version = this.#deps.versions.record(config, source)
     this.#lastRejection = undefined
     log.info('config applied', { version: version.number, source, changes: version.changes })
-    this.#deps.events?.applied?.(version, current?.config)
+    for (const l of this.#listeners()) l.applied?.(version, current?.config)
     return { status: 'applied', version: version.number, changes: version.changes }
   }
 }

@@ -1,20 +1,55 @@
 /**
- * Numbered, immutable config versions with an audit entry each (who, when, why, what
- * changed). Kept in memory for now; the admin issue persists them.
+ * Numbered, immutable config versions (control-plane.md §3.1): who made each one, when, why and
+ * what changed. Recent versions stay in memory; with a HistoryStore every version is also
+ * written to disk, so numbering and rollback targets survive a restart.
  */
 import type { PingapConfig } from '../config/types.ts'
 import { CONFIG_CATEGORIES } from '../config/types.ts'
 import { hashConfig } from '../core/hash.ts'
+import type { HistoryStore } from './history.ts'
+
+/** Who made a version (control-plane.md §3.5). */
+export interface VersionAuthor {
+  readonly id: string
+  readonly kind: 'user' | 'token' | 'file' | 'acme' | 'system'
+  readonly ip?: string
+}
+
+/** What a writer says about the version its change will produce (matched by content hash). */
+export interface VersionIntent {
+  readonly author: VersionAuthor
+  /** `admin-api`, `ui`, `import`, `rollback`, ... */
+  readonly source: string
+  readonly message?: string
+  readonly rollbackOf?: number
+}
 
 export interface ConfigVersion {
   readonly number: number
   readonly hash: string
   readonly config: PingapConfig
   readonly createdAt: string
-  /** What triggered it: `startup`, `file-change`, `sighup`, ... */
+  /** What triggered it: `startup`, `file-change`, `sighup`, `admin-api`, `ui`, `rollback`, ... */
   readonly source: string
-  /** Items added, removed or modified against the previous version, e.g. `locations.api`. */
+  /** Items added, removed or modified against the previous version, e.g. `~locations.api`. */
   readonly changes: readonly string[]
+  /** The version this one replaced (null for the first one). */
+  readonly parent?: number | null
+  readonly author?: VersionAuthor
+  readonly message?: string
+  /** Set when this version restores the content of an older one. */
+  readonly rollbackOf?: number
+}
+
+/** A version without its config: what lists and the history index hold. */
+export type VersionMeta = Omit<ConfigVersion, 'config'>
+
+/** Options of a version log. */
+export interface VersionLogOptions {
+  /** Versions kept in memory with their config (default 100). */
+  readonly limit?: number
+  /** Persists every version; the log starts from its HEAD. */
+  readonly history?: HistoryStore
 }
 
 /** Lists `category.name` items that differ between two configs. */
@@ -36,12 +71,37 @@ export function diffConfigs(before: PingapConfig | undefined, after: PingapConfi
   return changes
 }
 
+/** The meta part of a version. */
+export function versionMeta(version: ConfigVersion): VersionMeta {
+  const { config: _config, ...meta } = version
+  return meta
+}
+
+/** Metas kept when there is no history store. */
+const MEMORY_METAS = 1000
+
+const SYSTEM: VersionAuthor = { id: 'system', kind: 'system' }
+
+function authorOf(source: string): VersionAuthor {
+  return source === 'file-change' || source === 'sighup' ? { id: 'file', kind: 'file' } : SYSTEM
+}
+
 export class VersionLog {
   readonly #versions: ConfigVersion[] = []
+  readonly #metas: VersionMeta[] = []
   readonly #limit: number
+  readonly #history: HistoryStore | undefined
+  readonly #intents = new Map<string, VersionIntent>()
+  readonly #listeners = new Set<(version: ConfigVersion) => void>()
 
-  constructor(limit = 100) {
-    this.#limit = limit
+  constructor(options: number | VersionLogOptions = {}) {
+    const opts = typeof options === 'number' ? { limit: options } : options
+    this.#limit = opts.limit ?? 100
+    this.#history = opts.history
+    if (this.#history === undefined) return
+    this.#metas.push(...this.#history.metas())
+    const head = this.#history.head()
+    if (head !== undefined) this.#versions.push(head)
   }
 
   get current(): ConfigVersion | undefined {
@@ -53,21 +113,82 @@ export class VersionLog {
     return (this.current?.number ?? 0) + 1
   }
 
+  /** The number `config` will have once recorded: the current one when nothing changed. */
+  numberFor(config: PingapConfig): number {
+    const current = this.current
+    return current !== undefined && current.hash === config.hash ? current.number : this.next
+  }
+
+  /** Announces who is about to produce a config with this hash (the admin API, a rollback). */
+  expect(hash: string, intent: VersionIntent): void {
+    this.#intents.set(hash, intent)
+  }
+
+  /** Drops an announcement whose change was not applied. */
+  forget(hash: string): void {
+    this.#intents.delete(hash)
+  }
+
+  /** Calls `listener` after each recorded version; returns the unsubscribe function. */
+  onRecord(listener: (version: ConfigVersion) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Records an applied config; recording the current content again returns the current one. */
   record(config: PingapConfig, source: string): ConfigVersion {
+    const current = this.current
+    if (current !== undefined && current.hash === config.hash) return current
+    const intent = this.#intents.get(config.hash)
+    this.#intents.delete(config.hash)
     const version: ConfigVersion = {
       number: this.next,
       hash: config.hash,
       config,
       createdAt: new Date().toISOString(),
-      source,
-      changes: diffConfigs(this.current?.config, config),
+      source: intent?.source ?? source,
+      changes: diffConfigs(current?.config, config),
+      parent: current?.number ?? null,
+      author: intent?.author ?? authorOf(source),
+      ...(intent?.message !== undefined ? { message: intent.message } : {}),
+      ...(intent?.rollbackOf !== undefined ? { rollbackOf: intent.rollbackOf } : {}),
     }
+    this.#history?.write(version)
     this.#versions.push(version)
+    this.#metas.push(versionMeta(version))
     if (this.#versions.length > this.#limit) this.#versions.shift()
+    const kept = this.#history?.retained()
+    if (kept !== undefined) this.#prune(kept)
+    else if (this.#metas.length > MEMORY_METAS) this.#metas.shift()
+    for (const listener of this.#listeners) listener(version)
     return version
   }
 
+  #prune(kept: ReadonlySet<number>): void {
+    for (let i = this.#metas.length - 1; i >= 0; i--) {
+      const n = this.#metas[i]?.number
+      if (n !== undefined && !kept.has(n)) this.#metas.splice(i, 1)
+    }
+  }
+
+  /** The versions held in memory, oldest first. */
   list(): readonly ConfigVersion[] {
     return this.#versions
+  }
+
+  /** Every known version's meta, newest first: `limit` of them numbered below `before`. */
+  metas(options: { limit?: number; before?: number } = {}): VersionMeta[] {
+    const before = options.before ?? Number.POSITIVE_INFINITY
+    const out: VersionMeta[] = []
+    for (let i = this.#metas.length - 1; i >= 0 && out.length < (options.limit ?? 50); i--) {
+      const meta = this.#metas[i]
+      if (meta !== undefined && meta.number < before) out.push(meta)
+    }
+    return out
+  }
+
+  /** One version with its config, from memory or the history store. */
+  get(number: number): ConfigVersion | undefined {
+    return this.#versions.find((v) => v.number === number) ?? this.#history?.read(number)
   }
 }

@@ -21,6 +21,20 @@ export const ERRORS = {
     etype: 'Config',
     message: 'config changed since version %s',
   },
+  // The admin API (docs/admin.md).
+  PGT_ERR_ADMIN_UNAUTHORIZED: { status: 401, etype: 'Admin', message: 'authentication required' },
+  PGT_ERR_ADMIN_FORBIDDEN: { status: 403, etype: 'Admin', message: '%s' },
+  PGT_ERR_ADMIN_NOT_FOUND: { status: 404, etype: 'Admin', message: '%s not found' },
+  PGT_ERR_ADMIN_MEDIA_TYPE: {
+    status: 415,
+    etype: 'Admin',
+    message: 'unsupported content type "%s" (expected %s)',
+  },
+  PGT_ERR_ADMIN_PRECONDITION_REQUIRED: {
+    status: 428,
+    etype: 'Admin',
+    message: 'a write needs If-Match with the current ETag (or baseVersion)',
+  },
   PGT_ERR_PLUGIN_UNKNOWN: { status: 422, etype: 'Config', message: 'unknown plugin category "%s"' },
   PGT_ERR_PLUGIN_STEP: {
     status: 422,
