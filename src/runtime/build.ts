@@ -23,6 +23,7 @@ import { createUpstream } from '../upstream/index.ts'
 import type { Upstream } from '../upstream/types.ts'
 import { buildTrustedProxies } from './client-ip.ts'
 import { DEFAULT_ERROR_TEMPLATE } from './error-template.ts'
+import { sameJson } from './same-json.ts'
 import { buildHeaderRules } from './header-rules.ts'
 import type { LocationRuntime, ServerLimits, ServerRuntime, Snapshot } from './snapshot.ts'
 
@@ -112,17 +113,17 @@ function buildLocation(
   config: PingapConfig,
   plugins: ReadonlyMap<string, Plugin>,
   previous: Snapshot | undefined,
+  previousLocations: ReadonlyMap<string, LocationRuntime>,
 ): LocationRuntime {
   const conf = config.locations[name]
   if (conf === undefined)
     throw new ConfigError('PGT_ERR_CONFIG_REF', `locations`, ['location', name])
   const path = `locations.${name}`
-  const old = findLocation(previous, name)
-  const key = JSON.stringify(conf)
-  if (old !== undefined && reusable(old, key, conf, plugins, previous)) return old
+  const old = previousLocations.get(name)
+  if (old !== undefined && reusable(old, conf, plugins, previous)) return old
   const matcher: LocationMatcher = compileLocation(name, conf)
   const maxBody = conf.client_max_body_size
-  const location: LocationRuntime = {
+  return {
     name,
     hash: matcher.hash,
     matcher,
@@ -137,41 +138,32 @@ function buildLocation(
     // Counters survive a reload that leaves the location unchanged, so max_processing holds.
     counters: old?.hash === matcher.hash ? old.counters : { processing: 0, accepted: 0 },
   }
-  locationKeys.set(location, key)
-  return location
 }
 
 /**
- * The text of the conf each location was built from. A plain JSON.stringify (not hashConfig)
- * because it is 10x cheaper and only decides reuse: a key-order change merely rebuilds.
- */
-const locationKeys = new WeakMap<LocationRuntime, string>()
-
-/**
- * An unchanged location (same conf text, same plugin objects) is reused whole, so a reload of
+ * An unchanged location (same conf data, same plugin objects) is reused whole, so a reload of
  * 10,000 locations compiles only the changed ones (bench/scale.ts).
  */
 function reusable(
   old: LocationRuntime,
-  key: string,
   conf: LocationConf,
   plugins: ReadonlyMap<string, Plugin>,
   previous: Snapshot | undefined,
 ): boolean {
-  if (locationKeys.get(old) !== key) return false
+  if (!sameJson(old.matcher.conf, conf)) return false
   for (const name of conf.plugins ?? []) {
     if (plugins.get(name) !== previous?.plugins.get(name)) return false
   }
   return true
 }
 
-function findLocation(previous: Snapshot | undefined, name: string): LocationRuntime | undefined {
-  if (previous === undefined) return undefined
-  for (const server of previous.servers.values()) {
-    const found = server.locations.get(name)
-    if (found !== undefined) return found
+/** The locations of `previous` by name (those of its servers; the first server wins). */
+function locationsOf(previous: Snapshot | undefined): Map<string, LocationRuntime> {
+  const out = new Map<string, LocationRuntime>()
+  for (const server of previous?.servers.values() ?? []) {
+    for (const [name, location] of server.locations) if (!out.has(name)) out.set(name, location)
   }
-  return undefined
+  return out
 }
 
 function buildServer(
@@ -236,9 +228,10 @@ export function buildSnapshot(
   const plugins = collect('plugins', () => buildPlugins(config, previous, deps)) ?? new Map()
   const built = collect('upstreams', () => buildUpstreams(config, previous))
   const locations = new Map<string, LocationRuntime>()
+  const previousLocations = locationsOf(previous)
   for (const name of Object.keys(config.locations)) {
     const location = collect(`locations.${name}`, () =>
-      buildLocation(name, config, plugins, previous),
+      buildLocation(name, config, plugins, previous, previousLocations),
     )
     if (location !== undefined) locations.set(name, location)
   }
