@@ -14,6 +14,7 @@ import { ConfigPipeline, type PipelineResult } from '../control/pipeline.ts'
 import { VersionLog, type ConfigVersion } from '../control/versions.ts'
 import type { BuildDeps } from '../runtime/build.ts'
 import { Runtime } from '../runtime/runtime.ts'
+import { encodeConfig } from './config-codec.ts'
 import type { HealthEntry, ToWorker } from './messages.ts'
 import { threadCount } from './threads.ts'
 import { WorkerSet, type WorkerHandle, type WorkerState } from './worker-set.ts'
@@ -50,8 +51,7 @@ interface Published {
 }
 
 function encode(version: number, config: PingapConfig, sources: SourceMap): Published {
-  const { hash, ...body } = config
-  return { version, hash, text: JSON.stringify(body), sources: [...sources] }
+  return { version, ...encodeConfig(config), sources: [...sources] }
 }
 
 /**
@@ -62,8 +62,12 @@ function encode(version: number, config: PingapConfig, sources: SourceMap): Publ
  * (`rr` or `none`) overrides the choice.
  */
 function chooseSchedulingPolicy(): void {
-  if (process.env['NODE_CLUSTER_SCHED_POLICY'] !== undefined) return
-  cluster.schedulingPolicy = cluster.SCHED_NONE
+  if (process.env['NODE_CLUSTER_SCHED_POLICY'] === undefined) {
+    cluster.schedulingPolicy = cluster.SCHED_NONE
+  }
+  // Structured clone instead of JSON: a config's text travels without being escaped and
+  // re-parsed by the IPC layer itself.
+  cluster.setupPrimary({ serialization: 'advanced' })
 }
 
 export class Primary {

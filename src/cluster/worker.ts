@@ -13,6 +13,7 @@ import { Listeners } from '../proxy/listeners.ts'
 import { createRequestObserver, type RequestObserver } from '../proxy/observer.ts'
 import type { BuildDeps } from '../runtime/build.ts'
 import { Runtime } from '../runtime/runtime.ts'
+import { decodeConfig } from './config-codec.ts'
 import {
   asToWorker,
   envelope,
@@ -41,16 +42,6 @@ function send(message: ToPrimary): void {
   if (process.connected) process.send?.(envelope(message))
 }
 
-/**
- * Turns the message back into a PingapConfig. The primary already parsed and validated this
- * exact data (and the dry-run build passed), so the worker does not run parseConfig again: on
- * 10,000 locations that would add ~90 ms of event-loop block to every reload (docs/cluster.md).
- */
-function decodeConfig(message: ConfigMessage): PingapConfig {
-  const body = JSON.parse(message.config) as Omit<PingapConfig, 'hash'>
-  return { ...body, hash: message.hash }
-}
-
 class DataPlaneWorker {
   readonly #options: WorkerOptions
   readonly #observer: RequestObserver = createRequestObserver()
@@ -60,6 +51,8 @@ class DataPlaneWorker {
   #queue: Promise<void> = Promise.resolve()
   #draining: Promise<void> | undefined
   #ready = false
+  readonly #inbox: ToWorker[] = []
+  #busy = false
   readonly #done: Promise<number>
   #exit: (code: number) => void = () => undefined
 
@@ -73,11 +66,40 @@ class DataPlaneWorker {
     return this.#done
   }
 
+  /** Queues `message`; messages are handled one at a time, in the order they arrived. */
   handle(message: ToWorker): void {
+    this.#inbox.push(message)
+    if (!this.#busy) this.#pump()
+  }
+
+  /**
+   * Handles queued messages. A config takes two turns of the event loop (decode, then build
+   * and swap), so requests are served in between and the longest block is the larger half,
+   * not the sum; messages behind it (a health flip) wait and then find the new snapshot.
+   */
+  #pump(): void {
+    this.#busy = true
+    for (let message = this.#inbox.shift(); message !== undefined; message = this.#inbox.shift()) {
+      if (message.type !== 'config') {
+        this.#handleNow(message)
+        continue
+      }
+      const decoded = this.#decode(message)
+      if (decoded === undefined) continue
+      setImmediate(() => {
+        try {
+          this.#apply(message, decoded)
+        } finally {
+          this.#pump()
+        }
+      })
+      return
+    }
+    this.#busy = false
+  }
+
+  #handleNow(message: Exclude<ToWorker, ConfigMessage>): void {
     switch (message.type) {
-      case 'config':
-        this.#onConfig(message)
-        break
       case 'health':
         this.#runtime?.current.upstreams
           .get(message.upstream)
@@ -89,17 +111,23 @@ class DataPlaneWorker {
     }
   }
 
-  /**
-   * Builds and swaps synchronously inside the message callback, so a health message that
-   * arrives next always finds the new snapshot; opening listeners is the only async part.
-   */
-  #onConfig(message: ConfigMessage): void {
+  #decode(message: ConfigMessage): PingapConfig | undefined {
+    if (this.#draining !== undefined) return undefined
+    try {
+      return decodeConfig({ hash: message.hash, text: message.config })
+    } catch (err) {
+      this.#reject(message.version, err)
+      if (this.#listeners === undefined) this.#exit(1)
+      return undefined
+    }
+  }
+
+  /** Builds and swaps; opening listeners is the only async part, queued in version order. */
+  #apply(message: ConfigMessage, config: PingapConfig): void {
     if (this.#draining !== undefined) return
     const { version } = message
     const sources = new Map(message.sources.map(([item, file]) => [item, file] as const))
-    let config: PingapConfig
     try {
-      config = decodeConfig(message)
       if (this.#runtime === undefined) {
         this.#runtime = Runtime.create(
           this.#options.buildDeps({ raw: {}, sources }),
