@@ -26,7 +26,7 @@ import { guardedBody } from './request-body.ts'
 import type { BodyWriter } from './body-writer.ts'
 import { writeResponseHead } from './response-head.ts'
 import { sendError } from './send.ts'
-import { buildUpstreamHeaders, RESPONSE_HOP_BY_HOP } from './upstream-headers.ts'
+import { buildUpstreamHeaders, RESPONSE_HOP_BY_HOP, stripNominated } from './upstream-headers.ts'
 import { isConnectFailure, isStaleConnection, upstreamError } from './upstream-errors.ts'
 
 export interface ForwardJob {
@@ -103,6 +103,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     for (const name in upstreamHeaders) {
       if (!RESPONSE_HOP_BY_HOP.has(name)) headers[name] = upstreamHeaders[name]
     }
+    stripNominated(headers, upstreamHeaders.connection)
     const head: ResponseHead = { status: statusCode, headers, upstreamHeaders }
     const chains = location.chains
     if (chains.upstreamResponse !== null) runUpstreamResponse(chains.upstreamResponse, ctx, head)

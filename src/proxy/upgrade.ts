@@ -73,6 +73,18 @@ export function createUpgradeHandler(
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
         throw new PingapError('PGT_ERR_BAD_REQUEST', ['only WebSocket upgrades are supported'])
       }
+      // RFC 9110 §7.8: Upgrade means nothing in HTTP/1.0 (hostile J7).
+      if (req.httpVersionMinor === 0) {
+        throw new PingapError('PGT_ERR_BAD_REQUEST', ['Upgrade in an HTTP/1.0 request'])
+      }
+      // A handshake carries no body: bytes after it would be read as frames (hostile J7).
+      const length = req.headers['content-length']
+      if (
+        (length !== undefined && length !== '0') ||
+        req.headers['transfer-encoding'] !== undefined
+      ) {
+        throw new PingapError('PGT_ERR_BAD_REQUEST', ['a WebSocket handshake has no body'])
+      }
       const { ctx, location } = routeRequest(snapshot, serverName(), req)
       if (location === undefined)
         throw new PingapError('PGT_ERR_ROUTE_NOT_FOUND', [ctx.host, ctx.path])

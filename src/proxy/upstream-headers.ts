@@ -25,15 +25,43 @@ const HOP_BY_HOP = new Set([
   'expect',
 ])
 
+/**
+ * Headers a client may not get removed by naming them in `Connection` (hostile-catalogue F2):
+ * the nomination is ignored, so framing, routing and credentials stay as sent.
+ */
+const NOT_NOMINABLE = new Set(['host', 'content-length', 'authorization', 'cookie'])
+
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> | undefined {
   const value = headers.connection
   if (value === undefined) return undefined
   const tokens = new Set<string>()
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase()
-    if (t !== '' && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade') tokens.add(t)
+    if (t !== '' && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade' && !NOT_NOMINABLE.has(t))
+      tokens.add(t)
   }
   return tokens.size > 0 ? tokens : undefined
+}
+
+/**
+ * `X_Forwarded_For` and the like: some upstream stacks (CGI, WSGI) fold `_` into `-`, so such an
+ * alias could override what the proxy sets or the framing. They are dropped, as nginx drops
+ * headers with underscores (hostile-catalogue F6).
+ */
+const UNDERSCORE_ALIASED = new Set([
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-real-ip',
+])
+
+function isAlias(name: string): boolean {
+  return name.includes('_') && UNDERSCORE_ALIASED.has(name.replaceAll('_', '-'))
 }
 
 function appendHeader(headers: UpstreamHeaders, name: string, value: string): void {
@@ -43,15 +71,21 @@ function appendHeader(headers: UpstreamHeaders, name: string, value: string): vo
   else headers[name] = [existing, value]
 }
 
-function forwardedFor(ctx: RequestContext): string {
-  const xff = ctx.headers['x-forwarded-for']
+function forwardedFor(ctx: RequestContext, dropped: Set<string> | undefined): string {
+  // A client-nominated X-Forwarded-For is dropped before the proxy adds its own (F2).
+  const xff = dropped?.has('x-forwarded-for') === true ? undefined : ctx.headers['x-forwarded-for']
   return typeof xff === 'string' && xff !== '' ? `${xff}, ${ctx.remoteAddr}` : ctx.remoteAddr
 }
 
-function applyRules(headers: UpstreamHeaders, ctx: RequestContext, rules: HeaderRules): void {
+function applyRules(
+  headers: UpstreamHeaders,
+  ctx: RequestContext,
+  rules: HeaderRules,
+  dropped: Set<string> | undefined,
+): void {
   if (rules.reverseProxy) {
     headers['x-real-ip'] = ctx.remoteAddr
-    headers['x-forwarded-for'] = forwardedFor(ctx)
+    headers['x-forwarded-for'] = forwardedFor(ctx, dropped)
     headers['x-forwarded-proto'] = ctx.scheme
     headers['x-forwarded-host'] = ctx.host
     headers['x-forwarded-port'] = String(ctx.serverPort)
@@ -70,7 +104,7 @@ export function buildUpstreamHeaders(
   const extra = connectionTokens(source)
   const headers: UpstreamHeaders = {}
   for (const name in source) {
-    if (HOP_BY_HOP.has(name) || extra?.has(name) === true) continue
+    if (HOP_BY_HOP.has(name) || extra?.has(name) === true || isAlias(name)) continue
     const value = source[name]
     if (value !== undefined) headers[name] = value
   }
@@ -81,8 +115,20 @@ export function buildUpstreamHeaders(
       headers['upgrade'] = up
     }
   }
-  if (rules !== null) applyRules(headers, ctx, rules)
+  if (rules !== null) applyRules(headers, ctx, rules, extra)
   return headers
+}
+
+/** Removes from a response the headers its `Connection` header names (RFC 9110 §7.6.1). */
+export function stripNominated(
+  headers: Record<string, unknown>,
+  connection: string | string[] | undefined,
+): void {
+  if (connection === undefined) return
+  for (const token of String(connection).split(',')) {
+    const name = token.trim().toLowerCase()
+    if (name !== '' && !NOT_NOMINABLE.has(name)) delete headers[name]
+  }
 }
 
 /** Upstream response headers that must not be relayed to the client. */

@@ -10,6 +10,13 @@ import { after, before, describe, test } from 'node:test'
 import { groupA } from './groups/a-framing.ts'
 import { groupB } from './groups/b-target.ts'
 import { groupC } from './groups/c-limits.ts'
+import { groupD } from './groups/d-slow.ts'
+import { groupE } from './groups/e-upstream.ts'
+import { groupF } from './groups/f-headers.ts'
+import { groupG } from './groups/g-paths.ts'
+import { groupH } from './groups/h-config.ts'
+import { groupJ } from './groups/j-websocket.ts'
+import { groupM } from './groups/m-resources.ts'
 import { canary, fdsSettle, startEnv, type HostileEnv } from './helpers/env.ts'
 import { fdCount, rssMb } from './helpers/proxy.ts'
 import { summary } from './helpers/tally.ts'
@@ -32,6 +39,13 @@ describe('hostile suite', () => {
   groupA(current)
   groupB(current)
   groupC(current)
+  groupD(current)
+  groupE(current)
+  groupF(current)
+  groupG(current)
+  groupH(current)
+  groupJ(current)
+  groupM(current)
 
   test('the proxy never exited, and FDs and RSS are back near the baseline', async () => {
     const e = current()

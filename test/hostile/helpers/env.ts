@@ -38,7 +38,7 @@ export interface HostileEnv {
   readonly evil: Evil
   /** A second evil instance for the keep-alive race, with its own pool. */
   readonly race: Evil
-  readonly ws: Closable & { upgrades(): number }
+  readonly ws: Closable & { upgrades(): number; clients(): number }
   /** Undefined when Python is missing; then `blackholeSkip` says why. */
   readonly blackhole: Closable | undefined
   readonly blackholeSkip: string | undefined
@@ -78,6 +78,9 @@ function locations(): Record<string, Loc> {
     xff: loc({ host: 'xff.test', upstream: 'rec', enable_reverse_proxy_headers: true }),
     rw: loc({ host: 'rw.test', path: '/r/', upstream: 'rec', rewrite: '^/r/(.*)$ /$1' }),
     rate: loc({ host: 'rate.test', upstream: 'rec', plugins: ['perIp'] }),
+    nxdomain: loc({ host: 'nxdomain.test', upstream: 'nxdomain' }),
+    hunghealth: loc({ host: 'hunghealth.test', upstream: 'hunghealth' }),
+    redos: loc({ host: 'redos.test', path: '~^/(a+)+$', upstream: 'rec' }),
   }
 }
 
@@ -107,7 +110,7 @@ max = 0
 [plugins.perIp]
 category = "limit"
 type = "rate"
-max = 5
+max = 2
 interval = "1m"
 `
 
@@ -164,6 +167,13 @@ export async function startEnv(): Promise<HostileEnv> {
       health_check: 'tcp://probe?check_frequency=100ms&failure=1',
     },
     ws: { addrs: [ws.addr], health_check: NEVER_DOWN },
+    nxdomain: { addrs: ['nxdomain.invalid:80'], health_check: NEVER_DOWN, discovery: 'static' },
+    // A health endpoint that never answers, probed every 200 ms (E15: no pile-up).
+    hunghealth: {
+      addrs: [evil.addr],
+      health_check:
+        'http://evil.test/e/hang?check_frequency=200ms&connection_timeout=200ms&read_timeout=200ms',
+    },
   }
   const names = Object.keys(locations())
   const proxy = await spawnProxy(

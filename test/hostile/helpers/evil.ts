@@ -86,6 +86,37 @@ const BEHAVIOURS: Readonly<Record<string, Behaviour>> = {
   '100': ({ socket }) =>
     socket.write(B('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok')),
   'close-delimited': ({ socket }) => socket.end(B('HTTP/1.0 200 OK\r\n\r\nuntil-close')),
+  hop: ({ socket }) =>
+    socket.write(
+      B(
+        'HTTP/1.1 200 OK\r\nconnection: x-bar\r\nx-bar: 1\r\nkeep-alive: timeout=5\r\n' +
+          'proxy-connection: x\r\nupgrade: foo\r\ntrailer: x-t\r\nx-kept: yes\r\n' +
+          'content-length: 2\r\n\r\nok',
+      ),
+    ),
+  // 50 MB with back-pressure, so a client that never reads stalls the stream, not memory.
+  big: ({ socket }) => {
+    const total = 50 * 1024 * 1024
+    const chunk = Buffer.alloc(64 * 1024, 0x61)
+    let sent = 0
+    socket.write(B(`HTTP/1.1 200 OK\r\ncontent-length: ${total}\r\n\r\n`))
+    const pump = (): void => {
+      while (sent < total && !socket.destroyed) {
+        sent += chunk.length
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump)
+          return
+        }
+      }
+    }
+    pump()
+  },
+  slow: ({ socket }, request) => {
+    const ms = Number(/[?&]ms=(\d+)/.exec(request.target)?.[1] ?? 1000)
+    later(ms, () => {
+      if (!socket.destroyed) socket.write(OK)
+    })
+  },
   // The keep-alive race: a request arriving on a connection that already served one is met by
   // a close, as if the server's idle timer fired just as the proxy reused the connection.
   race: ({ socket, served }) => {
@@ -103,6 +134,8 @@ export interface Evil {
   readonly abandoned: string[]
   connections(): number
   open(): number
+  /** True while connection `id` (RecordedRequest.connection) is open. */
+  isOpen(id: number): boolean
   close(): Promise<void>
 }
 
@@ -114,9 +147,11 @@ export async function startEvil(): Promise<Evil> {
   const requests: RecordedRequest[] = []
   const abandoned: string[] = []
   const sockets = new Set<Socket>()
+  const openIds = new Set<number>()
   let connections = 0
   const server: Server = createServer((socket) => {
     const id = ++connections
+    openIds.add(id)
     socket.setNoDelay(true)
     sockets.add(socket)
     let buf: Buffer = Buffer.alloc(0)
@@ -125,6 +160,7 @@ export async function startEvil(): Promise<Evil> {
     socket.on('error', () => socket.destroy())
     socket.on('close', () => {
       sockets.delete(socket)
+      openIds.delete(id)
       if (buf.length > 0 && !headOnlyDone)
         abandoned.push(buf.toString('latin1').split('\r\n')[0] ?? '')
     })
@@ -162,6 +198,7 @@ export async function startEvil(): Promise<Evil> {
     abandoned,
     connections: () => connections,
     open: () => sockets.size,
+    isOpen: (id) => openIds.has(id),
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -53,14 +53,17 @@ export async function startBlackhole(): Promise<Closable | string> {
   }
 }
 
-/** A WebSocket echo server; plain HTTP requests get `200 plain`. */
-export async function startWsEcho(): Promise<Closable & { upgrades(): number }> {
+/** A WebSocket echo server (`die` makes it drop the connection); plain HTTP gets `200 plain`. */
+export async function startWsEcho(): Promise<Closable & { upgrades(): number; clients(): number }> {
   const server: Server = createHttpServer((_req, res) => res.end('plain'))
   const wss = new WebSocketServer({ server, maxPayload: 1024 * 1024 })
   let upgrades = 0
   wss.on('connection', (ws) => {
     upgrades++
-    ws.on('message', (data, binary) => ws.send(data, { binary }))
+    ws.on('message', (data: Buffer, binary) => {
+      if (!binary && data.toString() === 'die') ws.terminate()
+      else ws.send(data, { binary })
+    })
     ws.on('error', () => ws.terminate())
   })
   server.listen(0, '127.0.0.1')
@@ -70,6 +73,7 @@ export async function startWsEcho(): Promise<Closable & { upgrades(): number }> 
     port,
     addr: `127.0.0.1:${port}`,
     upgrades: () => upgrades,
+    clients: () => wss.clients.size,
     close: async () => {
       for (const client of wss.clients) client.terminate()
       wss.close()

@@ -36,6 +36,8 @@ export interface RawOptions {
   readonly end?: boolean
   /** Methods of the requests sent, in order, so HEAD responses are parsed without a body. */
   readonly methods?: readonly string[]
+  /** Resolve as soon as the text received so far satisfies this. */
+  readonly until?: (text: string) => boolean
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n')
@@ -64,7 +66,7 @@ function dechunk(buf: Buffer): { body: Buffer; used: number } | undefined {
     const size = parseInt(buf.subarray(at, eol).toString('latin1'), 16)
     if (!Number.isFinite(size)) return undefined
     if (size === 0) {
-      const end = buf.indexOf(CRLF2, eol - 2)
+      const end = buf.indexOf(CRLF2, eol)
       if (end < 0) return undefined
       return { body: Buffer.concat(parts), used: end + 4 }
     }
@@ -182,6 +184,10 @@ export function rawOn(
     }
     const onData = (d: Buffer): void => {
       chunks.push(d)
+      if (options.until?.(Buffer.concat(chunks).toString('latin1')) === true) {
+        finish()
+        return
+      }
       const want = options.responses
       if (
         want !== undefined &&

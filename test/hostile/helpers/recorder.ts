@@ -77,7 +77,7 @@ export function parseRequest(
       if (eol < 0) return undefined
       const size = parseInt(buf.subarray(at, eol).toString('latin1'), 16)
       if (size === 0 || !Number.isFinite(size)) {
-        const end = buf.indexOf(CRLF2, eol - 2)
+        const end = buf.indexOf(CRLF2, eol)
         if (end < 0) return undefined
         const request = { ...base, body: Buffer.concat(parts), framing: 'chunked' as const }
         return { request, used: end + 4 }

@@ -1,0 +1,192 @@
+/**
+ * Group M of the catalogue: resources and lifecycle. FD exhaustion, max_connections and
+ * graceful shutdown use their own proxy processes; chaos and log-flood rows use the main one.
+ */
+import assert from 'node:assert/strict'
+import type { Socket } from 'node:net'
+import { connect } from 'node:net'
+import { describe, test } from 'node:test'
+import { eventually } from '../../helpers/eventually.ts'
+import { tables } from '../../helpers/spec.ts'
+import { canary, canaryOn, fdsSettle, NEVER_DOWN, type HostileEnv } from '../helpers/env.ts'
+import { spawnProxy, type ProxyProcess } from '../helpers/proxy.ts'
+import { raw } from '../helpers/raw.ts'
+import { skipRow, tally } from '../helpers/tally.ts'
+
+/** A small proxy in front of the suite's upstreams, with `extra` server keys. */
+function smallProxy(
+  e: HostileEnv,
+  extra: Record<string, string | number> = {},
+  nofile?: number,
+): Promise<ProxyProcess> {
+  return spawnProxy(
+    {
+      'pingap.toml':
+        tables('servers', {
+          web: { addr: '127.0.0.1:0', locations: ['canary', 'slow'], ...extra },
+        }) +
+        tables('locations', {
+          canary: { host: 'canary.test', upstream: 'canary' },
+          slow: { host: 'race.test', upstream: 'race' },
+        }) +
+        tables('upstreams', {
+          canary: { addrs: [e.canaryUp.addr], health_check: NEVER_DOWN },
+          race: { addrs: [e.race.addr], health_check: NEVER_DOWN },
+        }),
+    },
+    { waitFor: ['web'], ...(nofile !== undefined ? { nofile } : {}) },
+  )
+}
+
+/** Tries to open `n` connections; resolves with the ones that stayed open after the attempt. */
+async function hold(port: number, n: number): Promise<Socket[]> {
+  const opened = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket | undefined>((resolve) => {
+          const s = connect(port, '127.0.0.1')
+          s.on('error', () => resolve(undefined))
+          s.on('connect', () => resolve(s))
+          s.on('close', () => resolve(undefined))
+        }),
+    ),
+  )
+  return opened.filter((s): s is Socket => s !== undefined)
+}
+
+export function groupM(env: () => HostileEnv): void {
+  describe('M. resources and lifecycle', () => {
+    test('M1 file-descriptor exhaustion degrades to refused connections and recovers', async () => {
+      const e = env()
+      const proxy = await smallProxy(e, {}, 256)
+      const port = proxy.ports.get('web') ?? 0
+      let sockets: Socket[] = []
+      try {
+        await canaryOn(port)
+        sockets = await hold(port, 300)
+        // While saturated, a newcomer is refused or answered, never left hanging forever.
+        const probe = await raw(port, 'GET /canary HTTP/1.1\r\nHost: canary.test\r\n\r\n', {
+          responses: 1,
+          timeoutMs: 3_000,
+        }).catch(() => undefined)
+        assert.ok(probe === undefined || probe.closed || probe.statuses.length <= 1)
+        assert.ok(proxy.alive(), 'the proxy died under FD exhaustion')
+      } finally {
+        for (const s of sockets) s.destroy()
+      }
+      await eventually(() => canaryOn(port), 10_000)
+      assert.ok(proxy.alive())
+      await proxy.stop()
+      await canary(e)
+      tally('M1', 300)
+    })
+
+    test('D5/M1 max_connections: connections past the limit are closed cleanly', async () => {
+      const e = env()
+      const proxy = await smallProxy(e, { max_connections: 20 })
+      const port = proxy.ports.get('web') ?? 0
+      const sockets = await hold(port, 20)
+      try {
+        await eventually(async () => {
+          const extra = await raw(port, 'GET /canary HTTP/1.1\r\nHost: canary.test\r\n\r\n', {
+            timeoutMs: 2_000,
+          })
+          assert.ok(extra.closed && extra.statuses.length === 0, 'a 21st connection was served')
+        })
+      } finally {
+        for (const s of sockets) s.destroy()
+      }
+      await eventually(() => canaryOn(port), 10_000)
+      await proxy.stop()
+      tally('D5', 21)
+    })
+
+    test('M2 no leaks after 500 requests aborted at random points', async () => {
+      const e = env()
+      const openBefore = e.rec.open()
+      const payloads = [
+        'POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 60000\r\n\r\n' + 'x'.repeat(30_000),
+        'GET /e/big HTTP/1.1\r\nHost: evil.test\r\n\r\n',
+        'GET /e/slow?ms=300 HTTP/1.1\r\nHost: race.test\r\n\r\n',
+        'GET /chaos HTTP/1.1\r\nHost: a\r\n\r\n',
+      ]
+      const batch = async (i: number): Promise<void> => {
+        const payload = payloads[i % payloads.length] ?? ''
+        const cut = Math.floor(Math.random() * payload.length)
+        const s = connect(e.port, '127.0.0.1')
+        s.on('error', () => undefined)
+        await new Promise<void>((resolve) => {
+          s.on('connect', () => {
+            s.write(payload.slice(0, cut + 1))
+            setImmediate(() => {
+              s.destroy()
+              resolve()
+            })
+          })
+          s.on('close', () => resolve())
+        })
+      }
+      for (let i = 0; i < 500; i += 25) {
+        await Promise.all(Array.from({ length: 25 }, (_, j) => batch(i + j)))
+      }
+      await canary(e)
+      await fdsSettle(e, 10, 15_000)
+      assert.ok(e.rec.open() <= openBefore + 128, 'upstream connections beyond the pool size')
+      tally('M2', 500)
+    })
+
+    test(
+      'M3 event-loop delay metric',
+      { skip: skipRow('M3', 'no metrics endpoint in the suite yet') },
+      () => {},
+    )
+
+    test('M4 no uncaught exception or unhandled rejection in the logs', () => {
+      const e = env()
+      const bad = e.proxy.logs.filter((l) => /uncaught|unhandled/i.test(JSON.stringify(l)))
+      assert.deepEqual(bad, [])
+      assert.ok(e.proxy.alive())
+      tally('M4')
+    })
+
+    test('M5 graceful shutdown: the in-flight request completes, exit 0', async () => {
+      const e = env()
+      const proxy = await smallProxy(e)
+      const port = proxy.ports.get('web') ?? 0
+      const pending = raw(port, 'GET /e/slow?ms=1500 HTTP/1.1\r\nHost: race.test\r\n\r\n', {
+        responses: 1,
+        timeoutMs: 10_000,
+      })
+      await eventually(() => assert.ok(e.race.requests.some((r) => r.target === '/e/slow?ms=1500')))
+      proxy.child.kill('SIGTERM')
+      const res = await pending
+      assert.equal(res.statuses[0], 200, res.text.slice(0, 200))
+      assert.equal(await proxy.exited, '0')
+      await proxy.stop()
+      tally('M5')
+    })
+
+    test(
+      'M6 restart under load',
+      { skip: skipRow('M6', 'cluster rolling restarts are not in the suite yet') },
+      () => {},
+    )
+
+    test('M7 a flood of malformed requests does not flood the log', async () => {
+      const e = env()
+      const before = e.proxy.logs.length
+      for (let i = 0; i < 40; i++) {
+        await Promise.all(
+          Array.from({ length: 50 }, () =>
+            raw(e.port, 'GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n', { timeoutMs: 2_000 }),
+          ),
+        )
+      }
+      const lines = e.proxy.logs.length - before
+      assert.ok(lines <= 20, `${lines} log lines for 2,000 malformed requests`)
+      await canary(e)
+      tally('M7', 2_000)
+    })
+  })
+}
