@@ -1,13 +1,31 @@
 /** Random identifiers: UUIDv7 (RFC 9562, time-ordered) and nanoid-style URL-safe ids. */
-import { randomBytes, randomFillSync } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) =>
   i.toString(16).padStart(2, '0'),
 )
 
+// One call into the CSPRNG per 4 KiB of ids instead of one per id: that call, not the id
+// itself, is what a request id costs.
+const POOL = Buffer.allocUnsafe(4096)
+let poolOffset = POOL.length
+
+/** `size` fresh random bytes, copied out of the pool (the pool is refilled, never reused). */
+function randomBytesFromPool(size: number): Buffer {
+  if (size > POOL.length) return randomFillSync(Buffer.allocUnsafe(size))
+  if (poolOffset + size > POOL.length) {
+    randomFillSync(POOL)
+    poolOffset = 0
+  }
+  const out = Buffer.allocUnsafe(size)
+  POOL.copy(out, 0, poolOffset, poolOffset + size)
+  poolOffset += size
+  return out
+}
+
 /** A UUIDv7: 48 bits of Unix milliseconds, version 7, variant 10, 74 random bits. */
 export function uuidv7(now = Date.now()): string {
-  const b = randomBytes(16)
+  const b = randomBytesFromPool(16)
   // Two 24-bit halves: bitwise operators work on 32 bits only, the timestamp has 48.
   const high = Math.floor(now / 0x1000000)
   const low = now % 0x1000000
@@ -31,7 +49,7 @@ const ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzri
 
 /** A URL-safe random id of `size` characters (nanoid's alphabet). */
 export function nanoid(size: number): string {
-  const bytes = randomFillSync(Buffer.allocUnsafe(size))
+  const bytes = randomBytesFromPool(size)
   let id = ''
   for (let i = 0; i < size; i++) id += ALPHABET[bytes[i]! & 63]
   return id
