@@ -64,6 +64,7 @@ export const BASIC_SCHEMA: TableSchema = {
     log_compress_level: { kind: 'int', min: 0, max: 22 },
     log_compress_days_ago: uint,
     log_compress_time_point_hour: { kind: 'int', min: 0, max: 23 },
+    acme_challenge_addr: str,
     admin_users: list,
   },
 }

@@ -47,6 +47,8 @@ export interface BasicConf {
   readonly log_compress_level?: number
   readonly log_compress_days_ago?: number
   readonly log_compress_time_point_hour?: number
+  /** pingap-ts: where the implicit ACME HTTP-01 server listens (docs/acme.md). */
+  readonly acme_challenge_addr?: string
   /** pingap-ts: admin users as `name:<scrypt hash>` (docs/admin.md). */
   readonly admin_users?: readonly string[]
 }

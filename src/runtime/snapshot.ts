@@ -8,6 +8,7 @@ import type { RequestContext } from '../core/context.ts'
 import type { PingapConfig, ServerConf } from '../config/types.ts'
 import type { LocationChains, Plugin } from '../plugins/types.ts'
 import type { LocationMatcher, ServerRouter } from '../router/types.ts'
+import type { ServerTlsSettings, SniStore } from '../tls/index.ts'
 import type { Upstream } from '../upstream/types.ts'
 
 /** Live counters of a location; the same object is kept while the location is unchanged. */
@@ -42,6 +43,8 @@ export interface LocationRuntime {
   /** 0 = unlimited. */
   readonly maxProcessing: number
   readonly maxRetries: number
+  /** `grpc_web = true`: bridge gRPC-Web requests to gRPC (the server needs the module). */
+  readonly grpcWeb: boolean
   readonly retryWindowMs: number | undefined
   readonly counters: LocationCounters
 }
@@ -69,6 +72,8 @@ export interface ServerRuntime {
   readonly serverTiming: boolean
   readonly accessLog: string | undefined
   readonly limits: ServerLimits
+  /** Set when `global_certificates = true`: the listener speaks TLS. */
+  readonly tls: ServerTlsSettings | undefined
 }
 
 export interface Snapshot {
@@ -83,4 +88,6 @@ export interface Snapshot {
   readonly errorTemplate: string
   readonly graceMs: number
   readonly shutdownTimeoutMs: number
+  /** The SNI certificate store every TLS listener reads on each handshake. */
+  readonly tls: SniStore
 }

@@ -1,0 +1,91 @@
+/**
+ * Certificate validity checks (spec §11.5): at load and once a day, every certificate that is
+ * expired, not yet valid, or within its warning window (`buffer_days`, 0 → 7 days) is logged.
+ */
+import { logger } from '../core/logger.ts'
+import type { LoadedCertificate } from './certificate.ts'
+
+const log = logger.child({ module: 'tls' })
+
+const DAY_MS = 86_400_000
+
+/** One certificate that needs attention. */
+export interface ValidityProblem {
+  readonly name: string
+  readonly state: 'expired' | 'expiring' | 'not-yet-valid'
+  readonly notAfter: Date
+  readonly daysLeft: number
+}
+
+/** The certificates that are expired, not yet valid, or expire within their warning window. */
+export function validityProblems(
+  certificates: readonly LoadedCertificate[],
+  now = Date.now(),
+): ValidityProblem[] {
+  const problems: ValidityProblem[] = []
+  for (const cert of certificates) {
+    const left = cert.notAfter.getTime() - now
+    const daysLeft = Math.floor(left / DAY_MS)
+    let state: ValidityProblem['state'] | undefined
+    if (left <= 0) state = 'expired'
+    else if (now < cert.notBefore.getTime()) state = 'not-yet-valid'
+    else if (left < cert.warningDays * DAY_MS) state = 'expiring'
+    if (state !== undefined) {
+      problems.push({ name: cert.name, state, notAfter: cert.notAfter, daysLeft })
+    }
+  }
+  return problems
+}
+
+/** Logs the problems of `certificates`; returns them (for tests and the admin status). */
+export function logValidity(certificates: readonly LoadedCertificate[]): ValidityProblem[] {
+  const problems = validityProblems(certificates)
+  for (const p of problems) {
+    log.warn(`certificate ${p.name} ${p.state === 'expiring' ? 'will expire soon' : p.state}`, {
+      certificate: p.name,
+      state: p.state,
+      notAfter: p.notAfter.toISOString(),
+      daysLeft: p.daysLeft,
+    })
+  }
+  return problems
+}
+
+/** Re-checks the current certificates once a day; the timer never keeps the process alive. */
+export class ValidityMonitor {
+  readonly #current: () => readonly LoadedCertificate[]
+  readonly #intervalMs: number
+  #timer: NodeJS.Timeout | undefined
+  #checked = new WeakSet<LoadedCertificate>()
+
+  constructor(current: () => readonly LoadedCertificate[], intervalMs = DAY_MS) {
+    this.#current = current
+    this.#intervalMs = intervalMs
+  }
+
+  /** Checks now, then every interval. */
+  start(): void {
+    this.checkAll()
+    this.#timer = setInterval(() => this.checkAll(), this.#intervalMs)
+    this.#timer.unref()
+  }
+
+  /** Checks every certificate (the daily run). */
+  checkAll(): ValidityProblem[] {
+    const certs = this.#current()
+    for (const c of certs) this.#checked.add(c)
+    return logValidity(certs)
+  }
+
+  /** Checks only certificates not seen before (after a reload). */
+  checkNew(): ValidityProblem[] {
+    const fresh = this.#current().filter((c) => !this.#checked.has(c))
+    for (const c of fresh) this.#checked.add(c)
+    return logValidity(fresh)
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+}
