@@ -41,7 +41,9 @@ export function sendViaResponseHooks(job: HitJob, response: HttpResponse): void 
   settleRequestBody(req, res)
   const headers: OutgoingHttpHeaders = { ...response.headers }
   const length = response.stream === undefined ? response.body.length : response.length
-  if (length !== undefined) headers['content-length'] = length
+  // A 304 describes the stored body without sending it: no Content-Length of the empty one.
+  const bodiless = response.status === 304 || response.status === 204
+  if (length !== undefined && !bodiless) headers['content-length'] = length
   const head: ResponseHead = { status: response.status, headers }
   const chain = location.chains.response
   const pending = chain !== null ? runResponse(chain, ctx, head) : undefined

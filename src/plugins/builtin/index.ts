@@ -20,6 +20,7 @@ import { refererRestriction } from './referer-restriction.ts'
 import { requestId } from './request-id.ts'
 import { responseHeaders } from './response-headers.ts'
 import { stats } from './stats.ts'
+import { subFilter } from './sub-filter.ts'
 import { trafficSplitting } from './traffic-splitting.ts'
 import { uaRestriction } from './ua-restriction.ts'
 
@@ -44,6 +45,7 @@ export const BUILTIN_PLUGINS: readonly PluginFactory[] = [
   requestId,
   responseHeaders,
   stats,
+  subFilter,
   trafficSplitting,
   uaRestriction,
 ] as readonly PluginFactory[]
