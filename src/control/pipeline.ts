@@ -4,6 +4,7 @@
  * during a run coalesce into exactly one more run; a failed run changes nothing and is
  * reported (log at error level, kept for the status endpoint).
  */
+import { setImmediate } from 'node:timers/promises'
 import { ConfigErrors, ConfigError } from '../core/errors.ts'
 import { logger } from '../core/logger.ts'
 import { parseConfig } from '../config/parse.ts'
@@ -106,6 +107,8 @@ export class ConfigPipeline {
 
   async #runOnce(source: string): Promise<PipelineResult> {
     const loaded = await this.#deps.store.load()
+    // Each stage of a large reload is a long synchronous step: let requests run in between.
+    await setImmediate()
     const config: PingapConfig = parseConfig(loaded)
     const current = this.#deps.versions.current
     if (current !== undefined && current.hash === config.hash) {
@@ -121,6 +124,7 @@ export class ConfigPipeline {
       source,
       changes: [],
     }
+    await setImmediate()
     await this.#deps.dataPlane.publish(candidate, loaded)
     const version = this.#deps.versions.record(config, source)
     this.#lastRejection = undefined

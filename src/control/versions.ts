@@ -5,7 +5,7 @@
  */
 import type { PingapConfig } from '../config/types.ts'
 import { CONFIG_CATEGORIES } from '../config/types.ts'
-import { hashConfig } from '../core/hash.ts'
+import { sameJson } from '../core/same-json.ts'
 import type { HistoryStore } from './history.ts'
 
 /** Who made a version (control-plane.md §3.5). */
@@ -57,7 +57,7 @@ export function diffConfigs(before: PingapConfig | undefined, after: PingapConfi
   const changes: string[] = []
   for (const category of CONFIG_CATEGORIES) {
     if (category === 'basic') {
-      if (hashConfig(before?.basic ?? {}) !== hashConfig(after.basic)) changes.push('basic')
+      if (!sameJson(before?.basic ?? {}, after.basic)) changes.push('basic')
       continue
     }
     const a: Readonly<Record<string, unknown>> = before?.[category] ?? {}
@@ -65,7 +65,7 @@ export function diffConfigs(before: PingapConfig | undefined, after: PingapConfi
     for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
       if (!(name in b)) changes.push(`-${category}.${name}`)
       else if (!(name in a)) changes.push(`+${category}.${name}`)
-      else if (hashConfig(a[name]) !== hashConfig(b[name])) changes.push(`~${category}.${name}`)
+      else if (!sameJson(a[name], b[name])) changes.push(`~${category}.${name}`)
     }
   }
   return changes

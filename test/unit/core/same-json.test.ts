@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { sameJson } from '../../../src/runtime/same-json.ts'
+import { sameJson } from '../../../src/core/same-json.ts'
 
 test('sameJson compares JSON data structurally, whatever the key order', () => {
   const cases: Array<[name: string, a: unknown, b: unknown, same: boolean]> = [
