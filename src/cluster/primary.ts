@@ -14,6 +14,7 @@ import { ConfigPipeline, type PipelineResult } from '../control/pipeline.ts'
 import { VersionLog, type ConfigVersion } from '../control/versions.ts'
 import type { BuildDeps } from '../runtime/build.ts'
 import { Runtime } from '../runtime/runtime.ts'
+import { checkObservability, Observability } from '../observability.ts'
 import { encodeConfig } from './config-codec.ts'
 import type { HealthEntry, ToWorker } from './messages.ts'
 import { threadCount } from './threads.ts'
@@ -77,6 +78,8 @@ export class Primary {
   /** The control plane's own snapshot: the dry-run build, and the health monitors' upstreams. */
   readonly #runtime: Runtime
   readonly #health: HealthMonitors
+  /** Webhook notifications of config and health events (request metrics live in workers). */
+  readonly #observability = new Observability()
   readonly #workers: WorkerSet
   readonly #watch = new AbortController()
   #published: Published
@@ -94,6 +97,7 @@ export class Primary {
     this.versions = versions
     this.#published = encode(runtime.current.version, runtime.current.config, sources)
     this.#health = new HealthMonitors((upstream, address, healthy) => {
+      this.#observability.healthFlipped(upstream, address, healthy)
       for (const handle of this.#workers.live()) {
         if (handle.greeted) handle.send({ type: 'health', upstream, address, healthy })
       }
@@ -107,6 +111,7 @@ export class Primary {
       store: options.store,
       versions,
       dataPlane: { publish: (version, loaded) => this.#publish(version, loaded) },
+      events: this.#observability.pipelineEvents,
     })
   }
 
@@ -123,11 +128,13 @@ export class Primary {
     primary.#health.sync(runtime.current)
     const count = primary.#threads()
     try {
+      await primary.#observability.apply(runtime.current)
       const forked = primary.#workers.resize(count, 0, 0)
       await Promise.all(forked.map((h) => primary.#workers.waitReady(h, READY_TIMEOUT_MS)))
     } catch (err) {
       primary.#workers.killAll()
       primary.#health.stopAll()
+      await primary.#observability.close()
       await runtime.close()
       await options.store.close()
       throw err
@@ -186,7 +193,9 @@ export class Primary {
    * Resolves once every worker applied the version; throws naming the workers that refused it.
    */
   async #publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void> {
+    checkObservability(version.config)
     this.#runtime.apply(version.config, version.number, { sources: loaded.sources })
+    await this.#observability.apply(this.#runtime.current)
     const config = this.#runtime.current.config
     configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
     this.#health.sync(this.#runtime.current)
@@ -279,6 +288,7 @@ export class Primary {
       const { graceMs, shutdownTimeoutMs } = this.#runtime.current
       await this.#workers.drainAll(graceMs, shutdownTimeoutMs)
       await this.#runtime.close()
+      await this.#observability.close()
       await this.#options.store.close()
     })()
     return this.#stopping

@@ -11,6 +11,7 @@ import { configureLogger, logger } from '../core/logger.ts'
 import { errorMessages } from '../control/pipeline.ts'
 import { Listeners } from '../proxy/listeners.ts'
 import { createRequestObserver, type RequestObserver } from '../proxy/observer.ts'
+import { Observability } from '../observability.ts'
 import type { BuildDeps } from '../runtime/build.ts'
 import { Runtime } from '../runtime/runtime.ts'
 import { decodeConfig } from './config-codec.ts'
@@ -44,7 +45,12 @@ function send(message: ToPrimary): void {
 
 class DataPlaneWorker {
   readonly #options: WorkerOptions
-  readonly #observer: RequestObserver = createRequestObserver()
+  /** Metrics and tracing of this worker's requests (aggregation by the primary: not yet). */
+  readonly #observability = new Observability()
+  readonly #observer: RequestObserver = createRequestObserver({
+    metrics: this.#observability.metrics,
+    tracing: this.#observability.tracing,
+  })
   #runtime: Runtime | undefined
   #listeners: Listeners | undefined
   /** Listener syncs run one after the other, in version order. */
@@ -154,6 +160,7 @@ class DataPlaneWorker {
     if (runtime === undefined || listeners === undefined || this.#draining !== undefined) return
     const starting = !this.#ready
     try {
+      await this.#observability.apply(runtime.current)
       await listeners.sync(runtime.current)
     } catch (err) {
       this.#reject(version, err)
@@ -188,6 +195,7 @@ class DataPlaneWorker {
         Math.min(grace, DRAIN_IDLE_WINDOW_MS),
       )
       await this.#runtime?.close()
+      await this.#observability.close()
       await this.#observer.close()
       this.#exit(0)
     })()
