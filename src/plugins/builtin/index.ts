@@ -3,6 +3,7 @@ import { PluginRegistry } from '../registry.ts'
 import type { PluginFactory } from '../types.ts'
 import { acceptEncoding } from './accept-encoding.ts'
 import { basicAuth } from './basic-auth.ts'
+import { cache } from './cache.ts'
 import { combinedAuth } from './combined-auth.ts'
 import { compression } from './compression.ts'
 import { cors } from './cors.ts'
@@ -28,6 +29,7 @@ import { uaRestriction } from './ua-restriction.ts'
 export const BUILTIN_PLUGINS: readonly PluginFactory[] = [
   acceptEncoding,
   basicAuth,
+  cache,
   combinedAuth,
   compression,
   cors,
