@@ -19,6 +19,12 @@ import type { PluginRegistry } from '../plugins/registry.ts'
 import type { Plugin } from '../plugins/types.ts'
 import { compileLocation, createRouter } from '../router/index.ts'
 import type { LocationMatcher } from '../router/types.ts'
+import {
+  buildSniStore,
+  CHALLENGE_SERVER_NAME,
+  implicitChallengeServer,
+  serverTlsSettings,
+} from '../tls/index.ts'
 import { createUpstream } from '../upstream/index.ts'
 import type { Upstream } from '../upstream/types.ts'
 import { buildTrustedProxies } from './client-ip.ts'
@@ -133,6 +139,7 @@ function buildLocation(
     maxBodyBytes: maxBody !== undefined ? (parseByteSize(maxBody) ?? 0) : 0,
     maxProcessing: conf.max_processing ?? 0,
     maxRetries: conf.max_retries ?? 0,
+    grpcWeb: conf.grpc_web === true,
     retryWindowMs:
       conf.max_retry_window !== undefined ? parseDuration(conf.max_retry_window) : undefined,
     // Counters survive a reload that leaves the location unchanged, so max_processing holds.
@@ -194,6 +201,7 @@ function buildServer(
     serverTiming: conf.enable_server_timing === true,
     accessLog: conf.access_log,
     limits: serverLimits(conf),
+    tls: conf.global_certificates === true ? serverTlsSettings(conf, name) : undefined,
   }
 }
 
@@ -240,8 +248,17 @@ export function buildSnapshot(
     const server = collect(`servers.${name}`, () => buildServer(name, conf, locations))
     if (server !== undefined) servers.set(name, server)
   }
+  const challenge = collect('basic', () => implicitChallengeServer(config))
+  if (challenge !== undefined) {
+    servers.set(CHALLENGE_SERVER_NAME, buildServer(CHALLENGE_SERVER_NAME, challenge, locations))
+  }
+  const tls = collect('certificates', () =>
+    buildSniStore(config.certificates, previous?.tls, deps.sources),
+  )
   const trustedProxies = collect('basic', () => buildTrustedProxies(config.basic.trusted_proxies))
-  if (errors.length > 0 || built === undefined) throw new ConfigErrors(errors)
+  if (errors.length > 0 || built === undefined || tls === undefined) {
+    throw new ConfigErrors(errors)
+  }
   return {
     version,
     config,
@@ -253,5 +270,6 @@ export function buildSnapshot(
     errorTemplate: config.basic.error_template ?? DEFAULT_ERROR_TEMPLATE,
     graceMs: parseDuration(config.basic.grace_period ?? '5m') ?? 300_000,
     shutdownTimeoutMs: parseDuration(config.basic.graceful_shutdown_timeout ?? '5s') ?? 5_000,
+    tls,
   }
 }
