@@ -22,6 +22,13 @@ import {
 import type { BodyObserver, BodyStage, ResponseHead } from '../plugins/types.ts'
 import type { LocationRuntime, ServerRuntime } from '../runtime/snapshot.ts'
 import type { Backend, Upstream } from '../upstream/types.ts'
+import {
+  GRPC_WEB_MODULE,
+  grpcTypeOf,
+  toGrpcRequest,
+  toGrpcWebResponse,
+  trailerFrame,
+} from './grpc-web.ts'
 import { guardedBody } from './request-body.ts'
 import type { BodyWriter } from './body-writer.ts'
 import { writeResponseHead } from './response-head.ts'
@@ -40,6 +47,12 @@ export interface ForwardJob {
 }
 
 function hasRequestBody(req: IncomingMessage): boolean {
+  // HTTP/2 has no framing headers: a body follows unless the HEADERS frame ended the stream.
+  if (req.httpVersionMajor === 2) {
+    return (
+      (req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders !== true
+    )
+  }
   if (req.headers['transfer-encoding'] !== undefined) return true
   const length = req.headers['content-length']
   return length !== undefined && length !== '0'
@@ -50,6 +63,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #job: ForwardJob
   readonly #backend: Backend
   readonly #onRetry: (err: Error, backend: Backend) => boolean
+  /** The client's gRPC-Web content type when the gRPC-Web bridge applies. */
+  readonly #grpcWeb: string | undefined
+  /** The upstream's trailers (gRPC status), relayed to HTTP/2 and gRPC-Web clients. */
+  #trailers: Record<string, string | string[] | undefined> | undefined
   readonly #sentAt = performance.now()
   #controller: Dispatcher.DispatchController | undefined
   /** Upstream body stages (they change the body) and cache observers (they only watch it). */
@@ -68,10 +85,12 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     job: ForwardJob,
     backend: Backend,
     onRetry: (err: Error, backend: Backend) => boolean,
+    grpcWeb?: string,
   ) {
     this.#job = job
     this.#backend = backend
     this.#onRetry = onRetry
+    this.#grpcWeb = grpcWeb
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -103,6 +122,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     for (const name in upstreamHeaders) {
       if (!RESPONSE_HOP_BY_HOP.has(name)) headers[name] = upstreamHeaders[name]
     }
+    if (this.#grpcWeb !== undefined) toGrpcWebResponse(headers, this.#grpcWeb)
     stripNominated(headers, upstreamHeaders.connection)
     const head: ResponseHead = { status: statusCode, headers, upstreamHeaders }
     const chains = location.chains
@@ -169,7 +189,14 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(
+    _controller: Dispatcher.DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
+    for (const _ in trailers) {
+      this.#trailers = trailers
+      break
+    }
     this.#job.ctx.upstreamTimings.response = performance.now() - this.#sentAt
     this.#job.ctx.trace?.upstreamEnd()
     this.#ended = true
@@ -178,6 +205,11 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   #finish(): void {
+    const trailers = this.#trailers
+    if (trailers !== undefined) {
+      if (this.#grpcWeb !== undefined) this.#write(trailerFrame(trailers))
+      else if (this.#job.req.httpVersionMajor === 2) this.#job.res.addTrailers(trailers)
+    }
     if (this.#writer !== undefined) this.#writer.end()
     else this.#job.res.end()
   }
@@ -208,6 +240,10 @@ const IDEMPOTENT: ReadonlySet<string> = new Set([
 /** Sends the job to `first`, retrying connect failures on other backends when allowed. */
 export function forward(job: ForwardJob, first: Backend): void {
   const { ctx, req, res, location, upstream } = job
+  const grpcType = location.grpcWeb ? grpcTypeOf(req.headers['content-type']) : undefined
+  if (location.grpcWeb && job.server.conf.modules?.includes(GRPC_WEB_MODULE) !== true) {
+    throw new PingapError('PGT_ERR_INTERNAL', ['grpc web bridge module should be added'])
+  }
   let current: ResponseRelay | undefined
   const body = hasRequestBody(req)
     ? guardedBody({
@@ -247,8 +283,9 @@ export function forward(job: ForwardJob, first: Backend): void {
 
   const attempt = (backend: Backend): void => {
     ctx.upstreamAddr = backend.address
-    current = new ResponseRelay(job, backend, onRetry)
+    current = new ResponseRelay(job, backend, onRetry, grpcType && req.headers['content-type'])
     const headers = buildUpstreamHeaders(ctx, location.headerRules)
+    if (grpcType !== undefined) toGrpcRequest(headers, grpcType)
     // undici is not auto-instrumented: the CLIENT span's traceparent is injected here.
     ctx.trace?.upstreamStart(upstream.name, backend.address, headers)
     const options: Dispatcher.DispatchOptions = {

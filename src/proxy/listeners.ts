@@ -3,7 +3,7 @@
  * snapshot adds before closing the ones it drops, so a changed `addr` never leaves a gap;
  * `shutdown()` stops accepting, lets in-flight requests finish, then closes what remains.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { Server as NetServer, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -15,6 +15,7 @@ import { createClientErrorHandler, createConnectHandler } from './client-error.t
 import { inOrder, onSocketTimeout } from './connection-guard.ts'
 import { createHandler } from './handler.ts'
 import { parseListenAddress } from './listen-address.ts'
+import { createListenerServer, listenerKind, type ListenerServer } from './listener-server.ts'
 import type { RequestObserver } from './observer.ts'
 import { createUpgradeHandler } from './upgrade.ts'
 
@@ -34,6 +35,8 @@ interface Listener {
   serverName: string
   readonly addr: string
   readonly server: Server
+  /** TLS, h2 and h2c around `server` (listener-server.ts). */
+  readonly front: ListenerServer
   /** The address actually bound (port 0 resolved). */
   bound: string
 }
@@ -87,9 +90,17 @@ export class Listeners {
     }
     for (const [addr, server] of wanted) {
       const existing = this.#listeners.get(addr)
-      if (existing !== undefined) {
+      if (existing !== undefined && existing.front.kind !== listenerKind(server)) {
+        // TLS switched on or off, or h2 toggled: another server must own the socket.
+        this.#listeners.delete(addr)
+        existing.server.close()
+        existing.server.closeIdleConnections()
+        existing.front.drainSessions()
+        await this.#open(addr, server)
+      } else if (existing !== undefined) {
         existing.serverName = server.name
         applyLimits(existing.server, server)
+        existing.front.update(server, snapshot.tls)
       } else await this.#open(addr, server)
     }
     for (const [addr, listener] of this.#listeners) {
@@ -97,18 +108,24 @@ export class Listeners {
       this.#listeners.delete(addr)
       listener.server.close()
       listener.server.closeIdleConnections()
+      listener.front.drainSessions()
       log.info('stopped listening', { server: listener.serverName, addr: listener.bound })
     }
   }
 
   async #open(addr: string, runtime: ServerRuntime): Promise<void> {
     const { host, port } = parseListenAddress(addr, `servers.${runtime.name}.addr`)
-    const server = createServer({
-      maxHeaderSize: runtime.limits.maxHeaderSize,
-      connectionsCheckingInterval: checkingIntervalMs(runtime),
-      keepAlive: true,
-    })
-    const listener: Listener = { serverName: runtime.name, addr, server, bound: addr }
+    const front = createListenerServer(
+      runtime,
+      {
+        maxHeaderSize: runtime.limits.maxHeaderSize,
+        connectionsCheckingInterval: checkingIntervalMs(runtime),
+        keepAlive: true,
+      },
+      () => this.#runtime.current.tls,
+    )
+    const server = front.server
+    const listener: Listener = { serverName: runtime.name, addr, server, front, bound: addr }
     applyLimits(server, runtime)
     const handlers = new Map<string, ReturnType<typeof createHandler>>()
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -118,6 +135,12 @@ export class Listeners {
         handlers.set(listener.serverName, handler)
       }
       const run = handler
+      if (req.httpVersionMajor === 2) {
+        // HTTP/2 streams are independent: no per-connection queue (nor socket pausing).
+        this.#track(res)
+        run(req, res)
+        return
+      }
       // Pipelined requests of one connection are answered one at a time.
       inOrder(req, res, () => {
         this.#track(res)
@@ -125,6 +148,7 @@ export class Listeners {
       })
     }
     server.on('request', onRequest)
+    front.onH2Request(onRequest)
     // With this listener Node no longer sends `100 Continue` itself: the proxy sends it only
     // when it is about to read the body (request-body.ts), so a refused upload never starts.
     server.on('checkContinue', onRequest)
@@ -179,6 +203,7 @@ export class Listeners {
    */
   async shutdown(graceMs: number, timeoutMs: number, idleWindowMs = 0): Promise<void> {
     this.#draining = true
+    for (const l of this.#listeners.values()) l.front.drainSessions()
     const gentle = idleWindowMs > 0
     const closed = [...this.#listeners.values()].map(
       (l) => new Promise<void>((resolve) => stopAccepting(l.server, gentle, () => resolve())),
@@ -195,7 +220,10 @@ export class Listeners {
         }
       })
     }
-    for (const l of this.#listeners.values()) l.server.closeAllConnections()
+    for (const l of this.#listeners.values()) {
+      l.server.closeAllConnections()
+      l.front.destroySessions()
+    }
     // closeAllConnections() leaves upgraded sockets alone, and close() waits for them.
     for (const socket of this.#tunnels) socket.destroy()
     await Promise.race([

@@ -54,6 +54,12 @@ export function renderErrorPage(
 /** Drains a small unread request body, or marks the connection to close after the response. */
 export function settleRequestBody(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete || req.readableEnded) return
+  // HTTP/2: the body belongs to this stream alone, and Connection is not a thing; reading it
+  // away gives its flow-control window back to the connection.
+  if (req.httpVersionMajor === 2) {
+    req.resume()
+    return
+  }
   const length = Number(req.headers['content-length'] ?? NaN)
   const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0
   if (!hasBody) return
@@ -97,7 +103,7 @@ export function sendError(
   }
   const page = renderErrorPage(template, err)
   settleRequestBody(req, res)
-  if (CLOSE_AFTER.has(err.status)) {
+  if (CLOSE_AFTER.has(err.status) && req.httpVersionMajor < 2) {
     res.shouldKeepAlive = false
     res.setHeader('connection', 'close')
   }

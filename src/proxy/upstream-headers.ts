@@ -31,6 +31,10 @@ const HOP_BY_HOP = new Set([
  */
 const NOT_NOMINABLE = new Set(['host', 'content-length', 'authorization', 'cookie'])
 
+function isGrpc(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.startsWith('application/grpc')
+}
+
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> | undefined {
   const value = headers.connection
   if (value === undefined) return undefined
@@ -105,8 +109,18 @@ export function buildUpstreamHeaders(
   const headers: UpstreamHeaders = {}
   for (const name in source) {
     if (HOP_BY_HOP.has(name) || extra?.has(name) === true || isAlias(name)) continue
+    // HTTP/2 pseudo-headers (`:path`, `:authority`…) are never forwarded as fields.
+    if (name.charCodeAt(0) === 58 /* : */) continue
     const value = source[name]
     if (value !== undefined) headers[name] = value
+  }
+  const authority = source[':authority']
+  if (authority !== undefined) {
+    // An HTTP/2 client names the host in `:authority` (RFC 9113 §8.3.1); HTTP/1 upstreams need it
+    // as Host, and undici turns Host back into `:authority` for HTTP/2 upstreams.
+    headers['host'] ??= authority
+    // gRPC needs `te: trailers` end to end; it is the one TE value HTTP/2 allows.
+    if (source.te === 'trailers' && isGrpc(source['content-type'])) headers['te'] = 'trailers'
   }
   if (upgrade) {
     const up = source.upgrade
