@@ -122,8 +122,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     for (const name in upstreamHeaders) {
       if (!RESPONSE_HOP_BY_HOP.has(name)) headers[name] = upstreamHeaders[name]
     }
-    if (this.#grpcWeb !== undefined) toGrpcWebResponse(headers, this.#grpcWeb)
     stripNominated(headers, upstreamHeaders.connection)
+    if (this.#grpcWeb !== undefined) toGrpcWebResponse(headers, this.#grpcWeb)
     const head: ResponseHead = { status: statusCode, headers, upstreamHeaders }
     const chains = location.chains
     if (chains.upstreamResponse !== null) runUpstreamResponse(chains.upstreamResponse, ctx, head)

@@ -25,15 +25,15 @@ const HOP_BY_HOP = new Set([
   'expect',
 ])
 
+function isGrpc(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.startsWith('application/grpc')
+}
+
 /**
  * Headers a client may not get removed by naming them in `Connection` (hostile-catalogue F2):
  * the nomination is ignored, so framing, routing and credentials stay as sent.
  */
 const NOT_NOMINABLE = new Set(['host', 'content-length', 'authorization', 'cookie'])
-
-function isGrpc(contentType: string | undefined): boolean {
-  return contentType !== undefined && contentType.startsWith('application/grpc')
-}
 
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> | undefined {
   const value = headers.connection
