@@ -189,6 +189,7 @@ export class VersionLog {
 
   /** One version with its config, from memory or the history store. */
   get(number: number): ConfigVersion | undefined {
+    if (!this.#metas.some((m) => m.number === number)) return undefined
     return this.#versions.find((v) => v.number === number) ?? this.#history?.read(number)
   }
 }
