@@ -7,6 +7,7 @@
 import { isIP } from 'node:net'
 import { lookup, Resolver } from 'node:dns/promises'
 import { logger } from '../../core/logger.ts'
+import { emitNotification } from '../../core/notifications.ts'
 
 const log = logger.child({ module: 'dns' })
 
@@ -87,6 +88,8 @@ export class DnsDiscovery {
   readonly #onChange: (resolved: ResolvedHosts) => void
   #resolved: ResolvedHosts
   #resolver: Resolver | undefined
+  /** Hosts whose last resolution failed: `service_discover_fail` is sent once per outage. */
+  readonly #failing = new Set<string>()
   #timer: NodeJS.Timeout | undefined
   #stopped = false
 
@@ -139,10 +142,20 @@ export class DnsDiscovery {
         try {
           const answer = await resolveHost(host, resolver, this.#options)
           next.set(host, [...new Set(answer.ips)].sort())
+          this.#failing.delete(host)
           if (answer.ttlMs !== undefined) minTtl = Math.min(minTtl, answer.ttlMs)
         } catch (err) {
           failures++
           log.warn('dns resolution failed, keeping the last addresses', { host, err })
+          if (!this.#failing.has(host)) {
+            this.#failing.add(host)
+            const reason = err instanceof Error ? err.message : String(err)
+            emitNotification({
+              category: 'service_discover_fail',
+              level: 'warn',
+              message: `dns resolution of ${host} failed: ${reason}`,
+            })
+          }
         }
       }),
     )
