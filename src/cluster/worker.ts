@@ -58,6 +58,7 @@ class DataPlaneWorker {
   #draining: Promise<void> | undefined
   #ready = false
   readonly #inbox: ToWorker[] = []
+  #decodeMs = 0
   #busy = false
   readonly #done: Promise<number>
   #exit: (code: number) => void = () => undefined
@@ -120,7 +121,10 @@ class DataPlaneWorker {
   #decode(message: ConfigMessage): PingapConfig | undefined {
     if (this.#draining !== undefined) return undefined
     try {
-      return decodeConfig({ hash: message.hash, text: message.config })
+      const started = cpuMs()
+      const config = decodeConfig({ hash: message.hash, text: message.config })
+      this.#decodeMs = cpuMs() - started
+      return config
     } catch (err) {
       this.#reject(message.version, err)
       if (this.#listeners === undefined) this.#exit(1)
@@ -133,6 +137,7 @@ class DataPlaneWorker {
     if (this.#draining !== undefined) return
     const { version } = message
     const sources = new Map(message.sources.map(([item, file]) => [item, file] as const))
+    const started = cpuMs()
     try {
       if (this.#runtime === undefined) {
         this.#runtime = Runtime.create(
@@ -150,6 +155,12 @@ class DataPlaneWorker {
       return
     }
     applyHealth(this.#runtime, message.health)
+    // The two event-loop blocks a reload costs this worker (bench/scale.ts reads them).
+    log.debug('version built', {
+      version,
+      decodeCpuMs: Math.round(this.#decodeMs),
+      buildCpuMs: Math.round(cpuMs() - started),
+    })
     configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
     this.#queue = this.#queue.then(() => this.#sync(version))
   }
@@ -201,6 +212,12 @@ class DataPlaneWorker {
     })()
     return this.#draining
   }
+}
+
+/** CPU time of this process in ms: what a synchronous step costs, whatever else runs. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
 }
 
 function applyHealth(runtime: Runtime, entries: readonly HealthEntry[]): void {

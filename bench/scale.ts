@@ -1,0 +1,538 @@
+/**
+ * Scale benchmark (issue 4): a config of 10,000 locations over 500 upstreams across 50 hosts.
+ * Measures load + validate + build + swap time, memory per location, throughput with 10,000
+ * against 10 locations, and the longest stall a ping client sees while the config is reloaded
+ * under load. Usage: `npm run build && npm run build:tests && node .build/bench/scale.js`
+ * (`SCALE_PHASES=build` for the in-process part only; see bench/README.md).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { Agent, request as httpRequest } from 'node:http'
+import { connect, type Socket } from 'node:net'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import { pathToFileURL } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { buildDeps } from '../src/app.ts'
+import { decodeConfig, encodeConfig } from '../src/cluster/config-codec.ts'
+import { parseConfig } from '../src/config/parse.ts'
+import { openConfigStore } from '../src/config/store.ts'
+import { buildSnapshot } from '../src/runtime/build.ts'
+import { Runtime } from '../src/runtime/runtime.ts'
+import { originConf, startNginx } from './http/nginx.ts'
+import { PINGAP_BIN } from './http/pingap.ts'
+import { freePort, stopAll, waitForHttp } from './http/processes.ts'
+import { runWrk, writeWrkScript } from './http/wrk.ts'
+
+/** Shape of a generated config. */
+export interface ScaleShape {
+  readonly locations: number
+  readonly upstreams: number
+  readonly hosts: number
+}
+
+export const BIG: ScaleShape = { locations: 10_000, upstreams: 500, hosts: 50 }
+export const SMALL: ScaleShape = { locations: 10, upstreams: 5, hosts: 5 }
+
+/** The host of location `i`. */
+const hostOf = (shape: ScaleShape, i: number): string => `h${i % shape.hosts}.example.test`
+
+/**
+ * One location in the style a large site has: mostly prefixes, some exact paths, one in
+ * twenty a regex, some with header rules; `i` decides which, so the config is reproducible.
+ */
+function locationToml(shape: ScaleShape, i: number, tag: string): string {
+  const kind = i % 20
+  const path = kind === 0 ? `~^/re${i}/(?<id>[0-9]+)$` : kind < 4 ? `=/exact/${i}` : `/svc${i}/api`
+  const headers = kind === 5 ? `proxy_set_headers = ["X-Loc: ${i}${tag}"]\n` : ''
+  return (
+    `[locations.l${i}]\nhost = "${hostOf(shape, i)}"\npath = "${path}"\n` +
+    `upstream = "u${i % shape.upstreams}"\n${headers}`
+  )
+}
+
+/** The path a request must use to hit location `i` (a prefix location). */
+export function pathOf(i: number): string {
+  return `/svc${i}/api/x`
+}
+
+/** Writes a one-file-per-category conf dir; `tag` changes one location (for reloads). */
+export async function writeScaleConf(
+  dir: string,
+  shape: ScaleShape,
+  listen: string,
+  origin: string,
+  tag = '',
+): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const upstreams = Array.from(
+    { length: shape.upstreams },
+    (_, i) => `[upstreams.u${i}]\naddrs = ["${origin}"]\n`,
+  )
+  const locations = Array.from({ length: shape.locations }, (_, i) =>
+    locationToml(shape, i, i === 5 ? tag : ''),
+  )
+  const names = Array.from({ length: shape.locations }, (_, i) => `l${i}`)
+  await writeFile(join(dir, 'basic.toml'), '[basic]\nname = "scale"\n')
+  await writeFile(join(dir, 'upstreams.toml'), upstreams.join('\n'))
+  await writeFile(join(dir, 'locations.toml'), locations.join('\n'))
+  await writeFile(
+    join(dir, 'servers.toml'),
+    `[servers.scale]\naddr = "${listen}"\nlocations = ${JSON.stringify(names)}\n`,
+  )
+}
+
+function gc(): void {
+  setFlagsFromString('--expose-gc')
+  ;(runInNewContext('gc') as () => void)()
+  ;(runInNewContext('gc') as () => void)()
+}
+
+/**
+ * In-process timings use CPU time by default (SCALE_CLOCK=wall for wall time): on a machine
+ * that other work shares, wall time measures the scheduler; CPU time measures our work, and
+ * equals wall time on an idle machine for this single-threaded code (GC helpers add a little).
+ */
+const CLOCK = process.env['SCALE_CLOCK'] === 'wall' ? 'wall' : 'cpu'
+function now(): number {
+  if (CLOCK === 'wall') return performance.now()
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+const ms = (from: number): number => Math.round((now() - from) * 10) / 10
+
+interface BuildFigures {
+  locations: number
+  loadMs: number
+  parseMs: number
+  buildMs: number
+  reloadLoadMs: number
+  reloadParseMs: number
+  reloadApplyMs: number
+  heapMb: number
+  bytesPerLocation: number
+}
+
+/** In-process: load, parse, build the first snapshot, then one reload with one change. */
+async function measureBuild(shape: ScaleShape, dir: string): Promise<BuildFigures> {
+  await writeScaleConf(dir, shape, '127.0.0.1:1', '127.0.0.1:9')
+  const store = openConfigStore(dir)
+  gc()
+  const heapBefore = process.memoryUsage().heapUsed
+  let t = now()
+  const loaded = await store.load()
+  const loadMs = ms(t)
+  t = now()
+  const config = parseConfig(loaded)
+  const parseMs = ms(t)
+  t = now()
+  const deps = buildDeps(loaded)
+  const runtime = new Runtime(deps, buildSnapshot(config, undefined, 1, deps))
+  const buildMs = ms(t)
+  gc()
+  const heap = process.memoryUsage().heapUsed - heapBefore
+
+  await writeScaleConf(dir, shape, '127.0.0.1:1', '127.0.0.1:9', '-v2')
+  t = now()
+  const loaded2 = await store.load()
+  const reloadLoadMs = ms(t)
+  t = now()
+  const config2 = parseConfig(loaded2)
+  const reloadParseMs = ms(t)
+  t = now()
+  runtime.apply(config2, 2, { sources: loaded2.sources })
+  const reloadApplyMs = ms(t)
+  await runtime.close()
+  await store.close()
+  return {
+    locations: shape.locations,
+    loadMs,
+    parseMs,
+    buildMs,
+    reloadLoadMs,
+    reloadParseMs,
+    reloadApplyMs,
+    heapMb: Math.round(heap / 1e5) / 10,
+    bytesPerLocation: Math.round(heap / shape.locations),
+  }
+}
+
+/** The worker's share of a reload: decode the JSON text, build with reuse, swap. */
+async function measureWorkerApply(dir: string): Promise<{ decodeMs: number; applyMs: number }> {
+  await writeScaleConf(dir, BIG, '127.0.0.1:1', '127.0.0.1:9')
+  const store = openConfigStore(dir)
+  const loaded = await store.load()
+  const deps = buildDeps(loaded)
+  const runtime = Runtime.create(deps, parseConfig(loaded), 1)
+  const decode: number[] = []
+  const apply: number[] = []
+  for (let i = 0; i < 5; i++) {
+    await writeScaleConf(dir, BIG, '127.0.0.1:1', '127.0.0.1:9', `-w${i}`)
+    const encoded = encodeConfig(parseConfig(await store.load()))
+    let t = now()
+    const config = decodeConfig(encoded)
+    decode.push(ms(t))
+    t = now()
+    runtime.apply(config, i + 2)
+    apply.push(ms(t))
+  }
+  await runtime.close()
+  await store.close()
+  return { decodeMs: median(decode), applyMs: median(apply) }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving: the real binary in front of an nginx origin.
+
+interface Served {
+  readonly child: ChildProcess
+  readonly url: string
+  /** Parsed JSON log lines (stderr). */
+  readonly lines: Array<Record<string, unknown>>
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await delay(20)
+  }
+}
+
+async function serve(conf: string, threads: number, logLevel = 'info'): Promise<Served> {
+  const child = spawn(process.execPath, [PINGAP_BIN, '-c', conf, '--threads', String(threads)], {
+    env: { ...process.env, PINGAP_LOG_FORMAT: 'json', PINGAP_LOG_LEVEL: logLevel },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  const lines: Array<Record<string, unknown>> = []
+  let buffer = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk
+    let nl: number
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl)
+      buffer = buffer.slice(nl + 1)
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        lines.push({ msg: line })
+      }
+    }
+  })
+  await waitFor(
+    () => child.exitCode !== null || lines.some((l) => l['msg'] === 'pingap-ts started'),
+    'pingap-ts to start',
+  )
+  if (child.exitCode !== null) throw new Error(`pingap-ts exited: ${JSON.stringify(lines)}`)
+  const addr = lines.find((l) => l['msg'] === 'listening')?.['addr']
+  return { child, url: `http://${String(addr)}`, lines }
+}
+
+async function stop(served: Served): Promise<void> {
+  if (served.child.exitCode !== null) return
+  const exited = new Promise((resolve) => served.child.once('exit', resolve))
+  served.child.kill('SIGTERM')
+  await exited
+}
+
+/** The location every request hits: a prefix location in the middle of the config. */
+function target(shape: ScaleShape): { host: string; path: string } {
+  const i = shape.locations >= 5007 ? 5007 : 7
+  return { host: hostOf(shape, i), path: pathOf(i) }
+}
+
+/** The wrk reporter plus a Host header. */
+async function wrkScript(dir: string, host: string): Promise<string> {
+  const base = await readFile(await writeWrkScript(dir), 'utf8')
+  const path = join(dir, `wrk-${host}.lua`)
+  await writeFile(path, `wrk.headers["Host"] = "${host}"\n${base}`)
+  return path
+}
+
+interface Pinger {
+  stop(): Promise<{ count: number; failures: number; maxMs: number; p99Ms: number }>
+}
+
+/** One keep-alive client sending requests back to back; its worst latency shows any stall. */
+function startPinger(url: string, host: string, path: string): Pinger {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const latencies: number[] = []
+  let failures = 0
+  let running = true
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const started = performance.now()
+      const req = httpRequest(`${url}${path}`, { agent, headers: { host } }, (res) => {
+        res.resume()
+        res.on('end', () => {
+          if (res.statusCode !== 200) failures++
+          latencies.push(performance.now() - started)
+          resolve()
+        })
+      })
+      req.on('error', () => {
+        failures++
+        resolve()
+      })
+      req.end()
+    })
+  const loop = (async () => {
+    while (running) await one()
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      agent.destroy()
+      const sorted = latencies.sort((a, b) => a - b)
+      return {
+        count: sorted.length,
+        failures,
+        maxMs: Math.round(sorted.at(-1) ?? 0),
+        p99Ms: Math.round((sorted[Math.floor(sorted.length * 0.99)] ?? 0) * 10) / 10,
+      }
+    },
+  }
+}
+
+const rss = (pid: number): number => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
+}
+
+const childPids = (pid: number): number[] =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter((p) => p !== '')
+    .map(Number)
+
+/** CPU seconds used so far by `pid` and its children (the workers), from /proc. */
+function cpuSeconds(pid: number): number {
+  let ticks = 0
+  for (const p of [pid, ...childPids(pid)]) {
+    const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+  }
+  return ticks / 100
+}
+
+/** Throughput with 10 and with 10,000 locations, alternating so machine noise hits both. */
+async function measureThroughput(dir: string, origin: string, threads: number): Promise<void> {
+  const results: Record<string, number[]> = { small: [], big: [] }
+  const perCpu: Record<string, number[]> = { small: [], big: [] }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, shape] of [
+      ['small', SMALL],
+      ['big', BIG],
+    ] as const) {
+      const conf = join(dir, `serve-${name}`)
+      await writeScaleConf(conf, shape, '127.0.0.1:0', origin)
+      const served = await serve(conf, threads)
+      try {
+        const { host, path } = target(shape)
+        const script = await wrkScript(dir, host)
+        await runWrk(`${served.url}${path}`, { ...WRK, duration: 2 }, script)
+        const cpu = cpuSeconds(served.child.pid!)
+        const r = await runWrk(`${served.url}${path}`, WRK, script)
+        perCpu[name]!.push(Math.round(r.requests / (cpuSeconds(served.child.pid!) - cpu)))
+        const bad = r.errors.status + r.errors.connect + r.errors.read + r.errors.timeout
+        if (bad > 0) throw new Error(`${name}: ${bad} errors: ${JSON.stringify(r.errors)}`)
+        results[name]!.push(Math.round(r.requestsPerSecond))
+        console.error(
+          `# throughput threads=${threads} ${name} round ${round}: ${r.requestsPerSecond.toFixed(0)} req/s, p99 ${r.latency.p99} µs`,
+        )
+      } finally {
+        await stop(served)
+      }
+    }
+  }
+  const small = median(results['small']!)
+  const big = median(results['big']!)
+  const smallCpu = median(perCpu['small']!)
+  const bigCpu = median(perCpu['big']!)
+  console.log(
+    JSON.stringify({
+      phase: 'throughput',
+      threads,
+      reqPerSec: { small, big, ratio: Math.round((big / small) * 1000) / 1000 },
+      // Requests per CPU-second of pingap-ts: robust when other work shares the machine.
+      reqPerCpuSecond: {
+        small: smallCpu,
+        big: bigCpu,
+        ratio: Math.round((bigCpu / smallCpu) * 1000) / 1000,
+      },
+      rounds: results,
+    }),
+  )
+}
+
+/** 10 reloads of the 10,000-location config under wrk load; a ping client measures stalls. */
+async function measureReload(dir: string, origin: string, threads: number): Promise<void> {
+  const conf = join(dir, `reload-${threads}`)
+  await writeScaleConf(conf, BIG, '127.0.0.1:0', origin)
+  const served = await serve(conf, threads, 'debug')
+  let load: ChildProcess | undefined
+  try {
+    const { host, path } = target(BIG)
+    const script = await wrkScript(dir, host)
+    await runWrk(`${served.url}${path}`, { ...WRK, duration: 2 }, script)
+    // Background load for the whole phase; stopped by its PID at the end.
+    load = spawn('wrk', ['-t1', '-c20', '-d300s', '-s', script, `${served.url}${path}`], {
+      stdio: 'ignore',
+    })
+    // Baseline: the same load without reloads.
+    let pinger = startPinger(served.url, host, path)
+    await delay(3000)
+    const baseline = await pinger.stop()
+    pinger = startPinger(served.url, host, path)
+    const reloads: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const applied = served.lines.filter((l) => l['msg'] === 'config applied').length
+      await writeScaleConf(conf, BIG, '127.0.0.1:0', origin, `-r${i}`)
+      const t = performance.now()
+      served.child.kill('SIGHUP')
+      await waitFor(
+        () => served.lines.filter((l) => l['msg'] === 'config applied').length > applied,
+        `reload ${i}`,
+      )
+      reloads.push(Math.round(performance.now() - t))
+    }
+    const during = await pinger.stop()
+    const built = served.lines.filter((l) => l['msg'] === 'version built' && l['version'] !== 1)
+    const worst = (key: string): number => Math.max(0, ...built.map((l) => Number(l[key])))
+    console.log(
+      JSON.stringify({
+        phase: 'reload',
+        threads,
+        reloadMs: { median: median(reloads), max: Math.max(...reloads) },
+        pingBaseline: baseline,
+        pingDuringReloads: during,
+        // threads > 1: the longest synchronous steps a reload cost a worker, in CPU ms.
+        workerBlockCpuMs: { decode: worst('decodeCpuMs'), build: worst('buildCpuMs') },
+      }),
+    )
+  } finally {
+    load?.kill('SIGINT')
+    await stop(served)
+  }
+}
+
+/** Opens `count` keep-alive connections, each after one request, and leaves them idle. */
+async function openIdle(url: string, host: string, path: string, count: number): Promise<Socket[]> {
+  const { hostname, port } = new URL(url)
+  const sockets: Socket[] = []
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`)
+      })
+      socket.once('data', () => resolve())
+      socket.once('error', reject)
+      sockets.push(socket)
+    })
+  for (let i = 0; i < count; i += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, count - i) }, one))
+  }
+  return sockets
+}
+
+/** Idle RSS per process (threads 1 and 2, 10 and 10,000 locations) and 10,000 idle connections. */
+async function measureMemory(dir: string, origin: string): Promise<void> {
+  const out: Record<string, unknown> = { phase: 'memory' }
+  for (const [name, shape, threads] of [
+    ['small-1', SMALL, 1],
+    ['small-2', SMALL, 2],
+    ['big-1', BIG, 1],
+  ] as const) {
+    const conf = join(dir, `mem-${name}`)
+    await writeScaleConf(conf, shape, '127.0.0.1:0', origin)
+    const served = await serve(conf, threads)
+    try {
+      const pid = served.child.pid!
+      const { host, path } = target(shape)
+      for (let i = 0; i < 200; i++) await fetchOnce(served.url, host, path)
+      await delay(1000)
+      const workers = childPids(pid)
+      out[name] = { primaryMb: rss(pid), workersMb: workers.map(rss) }
+      if (name === 'small-1') {
+        const before = rss(pid)
+        const sockets = await openIdle(served.url, host, path, IDLE_CONNECTIONS)
+        await delay(2000)
+        out['idleConnections'] = {
+          count: sockets.length,
+          beforeMb: before,
+          afterMb: rss(pid),
+          addedMb: rss(pid) - before,
+        }
+        for (const socket of sockets) socket.destroy()
+      }
+    } finally {
+      await stop(served)
+    }
+  }
+  console.log(JSON.stringify(out))
+}
+
+function fetchOnce(url: string, host: string, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}${path}`, { headers: { host } }, (res) => {
+      res.resume()
+      res.on('end', () => resolve())
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+const ROUNDS = Number(process.env['SCALE_ROUNDS'] ?? 3)
+const WRK = {
+  threads: 2,
+  connections: Number(process.env['SCALE_CONNECTIONS'] ?? 50),
+  duration: Number(process.env['SCALE_DURATION'] ?? 8),
+}
+const IDLE_CONNECTIONS = Number(process.env['SCALE_IDLE_CONNECTIONS'] ?? 10_000)
+const PHASES = (process.env['SCALE_PHASES'] ?? 'build,throughput,reload,memory').split(',')
+const THREADS = (process.env['SCALE_THREADS'] ?? '1,2').split(',').map(Number)
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'pingap-scale-'))
+  console.error(
+    `# node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}, ` +
+      `in-process clock: ${CLOCK}`,
+  )
+  try {
+    if (PHASES.includes('build')) {
+      for (const shape of [SMALL, BIG, BIG]) {
+        const figures = await measureBuild(shape, join(dir, `build-${shape.locations}`))
+        console.log(JSON.stringify({ phase: 'build', ...figures }))
+      }
+      const worker = await measureWorkerApply(join(dir, 'worker-apply'))
+      console.log(JSON.stringify({ phase: 'worker-apply', locations: BIG.locations, ...worker }))
+    }
+    const serving = PHASES.filter((p) => p !== 'build')
+    if (serving.length === 0) return
+    const originPort = await freePort()
+    const origin = await startNginx(dir, 'origin', originConf(dir, originPort))
+    await waitForHttp(`http://127.0.0.1:${originPort}/`, origin)
+    const originAddr = `127.0.0.1:${originPort}`
+    for (const threads of THREADS) {
+      if (PHASES.includes('throughput')) await measureThroughput(dir, originAddr, threads)
+      if (PHASES.includes('reload')) await measureReload(dir, originAddr, threads)
+    }
+    if (PHASES.includes('memory')) await measureMemory(dir, originAddr)
+  } finally {
+    await stopAll()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main()
