@@ -50,6 +50,10 @@ export interface PoolSettings {
   readonly verifyCert: boolean
   /** `alpn = "h2"` / `"h2h1"`: offer h2 in the TLS handshake. */
   readonly allowH2: boolean
+  /** `alpn = "h2"` without TLS: prior-knowledge HTTP/2 cleartext (h2c). */
+  readonly h2c: boolean
+  /** `alpn = "h2"`: only HTTP/2 is spoken, so streams may share a connection. */
+  readonly h2Only: boolean
   readonly maxH2Streams: number | undefined
   /** `tcp_idle`: TCP keep-alive probes after this much idle time. */
   readonly tcpKeepAliveDelayMs: number | undefined
@@ -86,6 +90,8 @@ export function poolSettings(
     servername: options.sni === '$host' ? undefined : options.sni,
     verifyCert: options.verifyCert,
     allowH2: options.tls && (alpn === 'h2' || alpn === 'h2h1'),
+    h2c: !options.tls && alpn === 'h2',
+    h2Only: alpn === 'h2',
     maxH2Streams: conf.max_h2_streams,
     tcpKeepAliveDelayMs: durationKey(conf.tcp_idle, `upstreams.${name}.tcp_idle`),
     ipv4Only: conf.ipv4_only ?? false,

@@ -18,6 +18,9 @@
  *   `tcp_user_timeout`, `tcp_recv_buf` and `tcp_fast_open` cannot be set from Node.
  * - `alpn = "h2"|"h2h1"` with TLS → `allowH2` (h2 when the server offers it), `max_h2_streams` →
  *   `maxConcurrentStreams`. Node cannot force h2 without ALPN, so `h2` behaves as `h2h1`.
+ * - `alpn = "h2"` without TLS → prior-knowledge h2c (undici's `useH2c`).
+ * - `alpn = "h2"`: up to `max_h2_streams` (default 1, as Pingora) requests share a connection
+ *   (undici's `pipelining` counts h2 streams); `h2h1` keeps 1, since it may fall back to HTTP/1.1.
  */
 import { Pool } from 'undici'
 import type { PoolSettings } from './options.ts'
@@ -37,6 +40,8 @@ export function createPool(origin: string, settings: PoolSettings, servername?: 
     connect['keepAliveInitialDelay'] = settings.tcpKeepAliveDelayMs
   }
   if (settings.ipv4Only) connect['family'] = 4
+  // Read by undici's connector, which marks the plain socket as h2 (prior knowledge).
+  if (settings.h2c) connect['useH2c'] = true
   if (settings.tls) {
     // Without one, undici sends the origin's host name as SNI (none for an IP literal).
     if (sni !== undefined) connect['servername'] = sni
@@ -44,14 +49,15 @@ export function createPool(origin: string, settings: PoolSettings, servername?: 
   }
   return new Pool(origin, {
     connections: settings.connections,
-    pipelining: 1,
+    pipelining: settings.h2Only ? (settings.maxH2Streams ?? 1) : 1,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
     keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
     ...(settings.readTimeoutMs !== undefined
       ? { headersTimeout: settings.readTimeoutMs, bodyTimeout: settings.readTimeoutMs }
       : {}),
     ...(settings.allowH2 ? { allowH2: true } : {}),
-    ...(settings.allowH2 && settings.maxH2Streams !== undefined
+    ...(settings.h2c ? { allowH2: true } : {}),
+    ...((settings.allowH2 || settings.h2c) && settings.maxH2Streams !== undefined
       ? { maxConcurrentStreams: settings.maxH2Streams }
       : {}),
     connect,

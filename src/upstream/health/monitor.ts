@@ -6,6 +6,7 @@
 import type { UpstreamConf } from '../../config/types.ts'
 import { logger } from '../../core/logger.ts'
 import type { Backend, HealthChecker, HealthMonitor, Upstream } from '../types.ts'
+import { grpcChecker } from './grpc.ts'
 import { HealthTracker } from './health-tracker.ts'
 import { httpChecker } from './http.ts'
 import { parseHealthCheck, type HealthCheckConf } from './parse.ts'
@@ -17,6 +18,7 @@ const log = logger.child({ module: 'health' })
 export type FlipListener = (address: string, healthy: boolean) => void
 
 function checkerFor(check: HealthCheckConf): HealthChecker & { close?(): Promise<void> } {
+  if (check.kind === 'grpc') return grpcChecker(check)
   return check.kind === 'http' ? httpChecker(check) : tcpChecker(check.connectTimeoutMs)
 }
 

@@ -7,7 +7,7 @@ import { ConfigError } from '../../core/errors.ts'
 
 /** A parsed `health_check`, timeouts in milliseconds. */
 export interface HealthCheckConf {
-  readonly kind: 'tcp' | 'http'
+  readonly kind: 'tcp' | 'http' | 'grpc'
   readonly connectTimeoutMs: number
   readonly readTimeoutMs: number
   /** Time between two runs; values under Pingap's 10 s tick are honoured as written. */
@@ -20,9 +20,9 @@ export interface HealthCheckConf {
   readonly reuse: boolean
   /** Probe all backends at once instead of one after the other. */
   readonly parallel: boolean
-  /** `https://`: TLS without certificate verification. */
+  /** `https://`, or `grpc://…?tls`: TLS without certificate verification. */
   readonly tls: boolean
-  /** gRPC service name (gRPC checks are not supported yet). */
+  /** gRPC service name (`service=`; empty = the server as a whole). */
   readonly service: string
   /** HTTP: the `Host` header (the URL's host, with its port when one is given). */
   readonly host: string
@@ -127,14 +127,13 @@ export function parseHealthCheck(text: string | undefined, path = 'health_check'
     throw fail(path, `"${text}" is not a URL (e.g. "http://host/ping" or "tcp://host")`)
   }
   const scheme = url.protocol.slice(0, -1)
-  if (scheme === 'grpc') throw fail(path, 'gRPC health checks are not supported yet')
-  if (scheme !== 'tcp' && scheme !== 'http' && scheme !== 'https') {
-    throw fail(path, `unsupported scheme "${scheme}" (expected tcp, http or https)`)
+  if (scheme !== 'tcp' && scheme !== 'http' && scheme !== 'https' && scheme !== 'grpc') {
+    throw fail(path, `unsupported scheme "${scheme}" (expected tcp, http, https or grpc)`)
   }
   const { params, rest } = splitQuery(url.search)
   const pathname = url.pathname === '' ? '/' : url.pathname
   return {
-    kind: scheme === 'tcp' ? 'tcp' : 'http',
+    kind: scheme === 'tcp' ? 'tcp' : scheme === 'grpc' ? 'grpc' : 'http',
     connectTimeoutMs: durationParam(params, 'connection_timeout', DEFAULTS.connectTimeoutMs, path),
     readTimeoutMs: durationParam(params, 'read_timeout', DEFAULTS.readTimeoutMs, path),
     intervalMs: durationParam(params, 'check_frequency', DEFAULTS.intervalMs, path),
@@ -143,7 +142,7 @@ export function parseHealthCheck(text: string | undefined, path = 'health_check'
     reuse: flagParam(params, 'reuse'),
     parallel: flagParam(params, 'parallel'),
     // The `tls` flag is gRPC's (consumed, ignored for HTTP); HTTP picks TLS by its scheme.
-    tls: scheme === 'https',
+    tls: scheme === 'https' || (scheme === 'grpc' && flagParam(params, 'tls')),
     service: params.get('service') ?? '',
     host: url.host,
     path: rest.length === 0 ? pathname : `${pathname}?${rest.join('&')}`,

@@ -58,3 +58,35 @@ test('read_timeout bounds the wait for the response head', async () => {
     server.close()
   }
 })
+
+test('alpn = "h2" without TLS speaks prior-knowledge h2c and shares a connection', async () => {
+  const { createServer: createH2 } = await import('node:http2')
+  const sessions = new Set<unknown>()
+  const versions: string[] = []
+  const server = createH2((req, res) => {
+    sessions.add(req.stream.session)
+    versions.push(req.httpVersion)
+    res.end('ok')
+  }).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const pool = createPool(
+    originFor(`127.0.0.1:${(server.address() as AddressInfo).port}`, false),
+    settingsFor({ alpn: 'h2', max_h2_streams: 8 }),
+  )
+  try {
+    // Connect first: requests sent while the connection is being made each open their own.
+    await (await pool.request({ method: 'GET', path: '/warm' })).body.text()
+    const bodies = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const res = await pool.request({ method: 'GET', path: `/r${i}` })
+        return res.body.text()
+      }),
+    )
+    assert.deepEqual(new Set(bodies), new Set(['ok']))
+    assert.deepEqual(new Set(versions), new Set(['2.0']))
+    assert.equal(sessions.size, 1, 'streams share one connection')
+  } finally {
+    await pool.close()
+    server.close()
+  }
+})

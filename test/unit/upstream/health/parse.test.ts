@@ -28,6 +28,8 @@ test('parseHealthCheck reads every parameter of the health_check URL', () => {
     { url: 'http://h/p?reuse=false&parallel=0', want: { reuse: false, parallel: false } },
     { url: 'http://h/p?reuse=true', want: { reuse: true } },
     { url: 'http://h/p?tls&service=svc', want: { tls: false, path: '/p', service: 'svc' } },
+    { url: 'grpc://api.test:50051?service=a', want: { kind: 'grpc', tls: false, service: 'a' } },
+    { url: 'grpc://api.test?tls', want: { kind: 'grpc', tls: true, host: 'api.test' } },
   ]
   for (const { url, want } of cases) {
     const got = parseHealthCheck(url)
@@ -40,7 +42,6 @@ test('a bad health_check is a ConfigError naming the key', () => {
   const cases = [
     { url: 'not a url', why: 'is not a URL' },
     { url: 'ftp://x', why: 'unsupported scheme "ftp"' },
-    { url: 'grpc://x?service=a', why: 'gRPC health checks are not supported yet' },
     { url: 'tcp://x?check_frequency=soon', why: 'check_frequency="soon"' },
     { url: 'tcp://x?check_frequency=0s', why: 'check_frequency="0s"' },
     { url: 'tcp://x?connection_timeout=-1s', why: 'connection_timeout="-1s"' },
