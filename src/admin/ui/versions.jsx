@@ -76,7 +76,7 @@ export function VersionsPage({ tick }) {
             <tr key={v.number} class={v.number === list.current ? 'current' : ''}>
               <td>
                 <a href={`#/versions/${v.number}`}>v{v.number}</a>
-                {v.number === list.current && <span class="pill ok">current</span>}
+                {v.number === list.current && <span class="pill ok tag">current</span>}
               </td>
               <td title={v.createdAt}>{ago(v.createdAt)}</td>
               <td>{v.author ? v.author.id : ''}</td>
