@@ -59,6 +59,14 @@ function countConnection(socket: Socket): void {
   socket.once('close', () => traffic.connections--)
 }
 
+/**
+ * Listeners are keyed by their configured address, so an address that moves between servers
+ * keeps its socket. Port 0 ("any free port") is a distinct socket for every server using it.
+ */
+function listenerKey(addr: string, serverName: string): string {
+  return addr.endsWith(':0') ? `${serverName}@${addr}` : addr
+}
+
 export class Listeners {
   readonly #runtime: Runtime
   readonly #observer: RequestObserver
@@ -84,28 +92,28 @@ export class Listeners {
 
   /** Opens added addresses, re-labels moved ones, then closes dropped ones. */
   async sync(snapshot: Snapshot): Promise<void> {
-    const wanted = new Map<string, ServerRuntime>()
+    const wanted = new Map<string, { addr: string; server: ServerRuntime }>()
     for (const server of snapshot.servers.values()) {
-      for (const addr of server.addrs) wanted.set(addr, server)
+      for (const addr of server.addrs) wanted.set(listenerKey(addr, server.name), { addr, server })
     }
-    for (const [addr, server] of wanted) {
-      const existing = this.#listeners.get(addr)
+    for (const [key, { addr, server }] of wanted) {
+      const existing = this.#listeners.get(key)
       if (existing !== undefined && existing.front.kind !== listenerKind(server)) {
         // TLS switched on or off, or h2 toggled: another server must own the socket.
-        this.#listeners.delete(addr)
+        this.#listeners.delete(key)
         existing.server.close()
         existing.server.closeIdleConnections()
         existing.front.drainSessions()
-        await this.#open(addr, server)
+        await this.#open(key, addr, server)
       } else if (existing !== undefined) {
         existing.serverName = server.name
         applyLimits(existing.server, server)
         existing.front.update(server, snapshot.tls)
-      } else await this.#open(addr, server)
+      } else await this.#open(key, addr, server)
     }
-    for (const [addr, listener] of this.#listeners) {
-      if (wanted.has(addr)) continue
-      this.#listeners.delete(addr)
+    for (const [key, listener] of this.#listeners) {
+      if (wanted.has(key)) continue
+      this.#listeners.delete(key)
       listener.server.close()
       listener.server.closeIdleConnections()
       listener.front.drainSessions()
@@ -113,7 +121,7 @@ export class Listeners {
     }
   }
 
-  async #open(addr: string, runtime: ServerRuntime): Promise<void> {
+  async #open(key: string, addr: string, runtime: ServerRuntime): Promise<void> {
     const { host, port } = parseListenAddress(addr, `servers.${runtime.name}.addr`)
     const front = createListenerServer(
       runtime,
@@ -177,7 +185,7 @@ export class Listeners {
     const info = server.address() as AddressInfo
     listener.bound =
       info.family === 'IPv6' ? `[${info.address}]:${info.port}` : `${info.address}:${info.port}`
-    this.#listeners.set(addr, listener)
+    this.#listeners.set(key, listener)
     log.info('listening', { server: runtime.name, addr: listener.bound })
   }
 

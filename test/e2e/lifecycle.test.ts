@@ -58,7 +58,10 @@ describe('pingap-ts -t', () => {
   })
 
   test('a catastrophic regex is caught by -t', async () => {
-    const dir = tempConf({ ...VALID, 'locations.toml': '[locations.all]\nupstream = "app"\npath = "~^/(a|a)*\\\\1$"\n' })
+    const dir = tempConf({
+      ...VALID,
+      'locations.toml': '[locations.all]\nupstream = "app"\npath = "~^/(a|a)*\\\\1$"\n',
+    })
     const { code, stderr } = await runPingap(['-t', '-c', dir])
     rmSync(dir, { recursive: true })
     assert.equal(code, 1)
@@ -121,7 +124,10 @@ describe('config layouts', () => {
     const files = Object.fromEntries(
       Object.entries(layout).map(([k, v]) => [k, v.replace('UPSTREAM', up.addr)]),
     )
-    const pingap = await startPingap(files, { waitFor: ['web'], ...(confPath !== undefined ? { confPath } : {}) })
+    const pingap = await startPingap(files, {
+      waitFor: ['web'],
+      ...(confPath !== undefined ? { confPath } : {}),
+    })
     try {
       const res = await request(pingap.servers.get('web')!, '/x')
       assert.equal(res.status, 200)
@@ -194,5 +200,28 @@ describe('graceful shutdown', () => {
     assert.equal(await pingap.exited, 0)
     await pingap.stop()
     await slowUpstream!.close()
+  })
+})
+
+describe('listeners', () => {
+  test('two servers on port 0 each get a socket of their own', async () => {
+    const up = await startUpstream(undefined, 'both')
+    const pingap = await startPingap(
+      {
+        'servers.toml':
+          '[servers.a]\naddr = "127.0.0.1:0"\nlocations = ["all"]\n\n[servers.b]\naddr = "127.0.0.1:0"\nlocations = ["all"]\n',
+        'locations.toml': '[locations.all]\nupstream = "app"\n',
+        'upstreams.toml': `[upstreams.app]\naddrs = ["${up.addr}"]\n`,
+      },
+      { waitFor: ['a', 'b'] },
+    )
+    try {
+      assert.notEqual(pingap.servers.get('a'), pingap.servers.get('b'))
+      assert.equal((await request(pingap.servers.get('a')!, '/x')).status, 200)
+      assert.equal((await request(pingap.servers.get('b')!, '/x')).status, 200)
+    } finally {
+      await pingap.stop()
+      await up.close()
+    }
   })
 })
