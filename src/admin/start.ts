@@ -149,6 +149,21 @@ function feedEvents(host: AdminHost, audit: AuditLog, events: EventHub): () => v
   }
 }
 
+// The admin server keeps its own socket: an address a server already uses is refused with a
+// clear message instead of a bind error (docs/admin.md, "Differences from Pingap").
+function checkOwnAddress(spec: AdminSpec, servers: Readonly<Record<string, { addr: string }>>) {
+  if (spec.port === 0) return
+  for (const [name, server] of Object.entries(servers)) {
+    for (const addr of server.addr.split(',')) {
+      if (addr.trim().toLowerCase() === spec.addr.toLowerCase()) {
+        throw new AdminSpecError(
+          `the admin address ${spec.addr} is servers.${name}.addr; give the admin server its own address`,
+        )
+      }
+    }
+  }
+}
+
 /** Builds and binds the admin server. */
 export async function startAdmin(options: StartAdminOptions): Promise<RunningAdmin> {
   const { spec, host, audit } = options
@@ -159,6 +174,7 @@ export async function startAdmin(options: StartAdminOptions): Promise<RunningAdm
       'the admin server needs a user: user:pass@addr, PINGAP_ADMIN_USER and PINGAP_ADMIN_PASSWORD, or basic.admin_users',
     )
   }
+  checkOwnAddress(spec, host.versions.current?.config.servers ?? {})
   const sessions = new SessionStore(spec.maxAgeMs)
   const events = new EventHub()
   const context: AdminContext = {
