@@ -13,6 +13,7 @@ import {
   defaultTextMapGetter,
   defaultTextMapSetter,
   trace,
+  type Attributes,
   type Context,
   type Span,
   type TextMapPropagator,
@@ -65,23 +66,38 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/** What a server's tracer shares between its requests. */
+interface TracerParts {
+  readonly tracer: Tracer
+  readonly propagator: TextMapPropagator
+  /** The headers the propagator reads: without any of them there is nothing to extract. */
+  readonly fields: readonly string[]
+}
+
+function hasAny(headers: RequestContext['headers'], fields: readonly string[]): boolean {
+  for (const field of fields) if (headers[field] !== undefined) return true
+  return false
+}
+
 class RequestSpans implements ActiveTrace {
   readonly traceId: string
   readonly spanId: string
-  readonly #tracer: Tracer
-  readonly #propagator: TextMapPropagator
+  readonly #parts: TracerParts
   readonly #ctx: RequestContext
   readonly #server: Span
-  readonly #parent: Context
+  readonly #remote: Context
+  #parent: Context | undefined
   #client: Span | undefined
 
-  constructor(tracer: Tracer, propagator: TextMapPropagator, ctx: RequestContext) {
-    this.#tracer = tracer
-    this.#propagator = propagator
+  constructor(parts: TracerParts, ctx: RequestContext) {
+    this.#parts = parts
     this.#ctx = ctx
-    const remote = propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter)
+    // Most requests carry no trace context: skip the propagators' parsing for them.
+    const remote = hasAny(ctx.headers, parts.fields)
+      ? parts.propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter)
+      : ROOT_CONTEXT
     const url = ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`
-    this.#server = tracer.startSpan(
+    this.#server = parts.tracer.startSpan(
       ctx.path,
       {
         kind: SpanKind.SERVER,
@@ -89,7 +105,7 @@ class RequestSpans implements ActiveTrace {
       },
       remote,
     )
-    this.#parent = trace.setSpan(remote, this.#server)
+    this.#remote = remote
     const spanContext = this.#server.spanContext()
     this.traceId = spanContext.traceId
     this.spanId = spanContext.spanId
@@ -97,13 +113,14 @@ class RequestSpans implements ActiveTrace {
 
   upstreamStart(upstream: string, address: string, headers: Record<string, string | string[]>) {
     this.upstreamEnd('superseded by a retry')
-    const client = this.#tracer.startSpan(
+    const parent = (this.#parent ??= trace.setSpan(this.#remote, this.#server))
+    const client = this.#parts.tracer.startSpan(
       `upstream.${upstream}`,
       { kind: SpanKind.CLIENT, attributes: { 'upstream.addr': address } },
-      this.#parent,
+      parent,
     )
     this.#client = client
-    this.#propagator.inject(trace.setSpan(this.#parent, client), headers, defaultTextMapSetter)
+    this.#parts.propagator.inject(trace.setSpan(parent, client), headers, defaultTextMapSetter)
   }
 
   upstreamEnd(error?: unknown): void {
@@ -112,12 +129,13 @@ class RequestSpans implements ActiveTrace {
     this.#client = undefined
     const ctx = this.#ctx
     const t = ctx.upstreamTimings
-    if (ctx.upstreamStatus !== undefined)
-      client.setAttribute('http.status_code', ctx.upstreamStatus)
-    if (ctx.upstreamReused !== undefined) client.setAttribute('upstream.reused', ctx.upstreamReused)
-    if (t.connect !== undefined) client.setAttribute('upstream.connect_time', t.connect)
-    if (t.processing !== undefined) client.setAttribute('upstream.processing_time', t.processing)
-    if (t.response !== undefined) client.setAttribute('upstream.response_time', t.response)
+    const attributes: Attributes = {}
+    if (ctx.upstreamStatus !== undefined) attributes['http.status_code'] = ctx.upstreamStatus
+    if (ctx.upstreamReused !== undefined) attributes['upstream.reused'] = ctx.upstreamReused
+    if (t.connect !== undefined) attributes['upstream.connect_time'] = t.connect
+    if (t.processing !== undefined) attributes['upstream.processing_time'] = t.processing
+    if (t.response !== undefined) attributes['upstream.response_time'] = t.response
+    client.setAttributes(attributes)
     if (error !== undefined)
       client.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) })
     client.end()
@@ -189,9 +207,13 @@ export async function createServerTracer(
       }),
     ],
   })
-  const tracer = provider.getTracer('pingap-ts')
+  const parts: TracerParts = {
+    tracer: provider.getTracer('pingap-ts'),
+    propagator,
+    fields: propagator.fields(),
+  }
   return {
-    start: (ctx) => new RequestSpans(tracer, propagator, ctx),
+    start: (ctx) => new RequestSpans(parts, ctx),
     shutdown: () => provider.shutdown(),
   }
 }
