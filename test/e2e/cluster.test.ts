@@ -4,13 +4,14 @@
  * in-flight requests and is replaced, and SIGTERM drains every worker and exits 0.
  */
 import assert from 'node:assert/strict'
-import type { ServerResponse } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { eventually } from '../helpers/eventually.ts'
 import { request } from '../helpers/http.ts'
 import { startLoad } from '../helpers/load.ts'
 import { runPingap, startPingap, type Pingap } from '../helpers/start-pingap.ts'
-import { startUpstream, type TestUpstream } from '../helpers/upstreams.ts'
+import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstreams.ts'
 
 type Line = Record<string, unknown>
 
@@ -156,6 +157,66 @@ describe('threads = 2', () => {
     assert.notEqual(replaced['pid'], victim)
     assert.ok(alive(survivor))
     assert.equal((await request(web, '/load')).status, 200)
+  })
+
+  test('health verdicts of the primary reach every worker, both ways', async () => {
+    const port = await closedPort()
+    const from = pingap.logs.length
+    pingap.writeConf(
+      'upstreams.toml',
+      `[upstreams.app]\naddrs = ["${app.addr}"]\n\n` +
+        `[upstreams.slow]\naddrs = ["${slow.addr}"]\n\n` +
+        `[upstreams.flaky]\naddrs = ["127.0.0.1:${port}"]\n` +
+        'health_check = "tcp://flaky?check_frequency=100ms&failure=1&success=1"\n',
+    )
+    pingap.writeConf(
+      'locations.toml',
+      locations(100) + '\n[locations.flaky]\npath = "/flaky"\nupstream = "flaky"\n',
+    )
+    pingap.writeConf(
+      'servers.toml',
+      '[servers.web]\naddr = "127.0.0.1:0"\nlocations = ["load", "probe", "slow", "flaky"]\n',
+    )
+    pingap.child.kill('SIGHUP')
+    await waitAfter(pingap, from, (l) => l['msg'] === 'config applied')
+    // Unhealthy: every worker answers 503 without trying to connect (decisions §2).
+    await eventually(async () => {
+      for (let i = 0; i < 6; i++) assert.equal((await request(web, '/flaky')).status, 503)
+    })
+    const server = createServer((req, res) => res.end('flaky is back'))
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+    try {
+      await eventually(async () => {
+        for (let i = 0; i < 6; i++) assert.equal((await request(web, '/flaky')).status, 200)
+      })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  test('a version the workers cannot apply is reported, and the old listener keeps serving', async () => {
+    const blocker = createNetServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const taken = (blocker.address() as AddressInfo).port
+    const from = pingap.logs.length
+    try {
+      pingap.writeConf(
+        'servers.toml',
+        `[servers.web]\naddr = "127.0.0.1:0,127.0.0.1:${taken}"\nlocations = ["load", "probe", "slow"]\n`,
+      )
+      pingap.child.kill('SIGHUP')
+      // The primary validates without listening; only the workers meet the busy port.
+      const rejected = await waitAfter(
+        pingap,
+        from,
+        (l) => l['level'] === 'error' && String(l['error']).includes('was rejected by worker'),
+      )
+      assert.match(String(rejected['error']), /EADDRINUSE/)
+      assert.equal((await request(web, '/load')).status, 200)
+    } finally {
+      blocker.close()
+    }
   })
 
   test('SIGTERM drains every worker (in-flight requests finish) and exits 0', async () => {
