@@ -92,6 +92,7 @@ function createPlugin(
         lockMs: undefined,
         lockKey: undefined,
         store: false,
+        writing: false,
       }
       setState(ctx, name, st)
       return undefined
@@ -121,6 +122,7 @@ function createPlugin(
         rules: conf.rules,
         maxBytes: conf.maxFileSize,
         done: () => release(st),
+        writing: () => (st.writing = true),
         onError: (err) => log.warn('cache store failed', { plugin: name, err }),
       })
     },
@@ -134,8 +136,10 @@ function createPlugin(
       if (st.lockMs !== undefined) head.headers['x-cache-lock'] = `${Math.round(st.lockMs)}ms`
     },
     onDone(ctx) {
+      // The response is sent; a write still under way keeps the lock until the entry exists,
+      // so the next request hits instead of fetching again.
       const st = state(ctx)
-      if (st !== undefined) release(st)
+      if (st !== undefined && !st.writing) release(st)
     },
   }
 }

@@ -32,6 +32,8 @@ export interface CaptureTarget {
   readonly maxBytes: number
   /** Called exactly once: after the entry is stored, or as soon as it will not be. */
   readonly done: () => void
+  /** Called when an asynchronous write starts: `done` follows when it ends. */
+  readonly writing: () => void
   readonly onError: (err: unknown) => void
 }
 
@@ -101,6 +103,7 @@ export function captureResponse(
     try {
       const pending = target.store.put(target.primary, target.secondary, variant, meta, body)
       if (pending instanceof Promise) {
+        target.writing()
         pending.then(target.done, (err: unknown) => {
           target.onError(err)
           target.done()

@@ -23,6 +23,8 @@ export interface CacheState {
   lockKey: string | undefined
   /** True when the upstream response should be offered to the store. */
   store: boolean
+  /** A write to the store is under way; it releases the lock when it ends. */
+  writing: boolean
 }
 
 type MaybePromise<T> = T | Promise<T>
