@@ -2,6 +2,7 @@
  * The composition root for one process (threads = 1): the control plane (store, watcher,
  * pipeline, versions, health monitors) and the data plane (runtime, listeners) side by side.
  */
+import { CertificateService } from './acme/service.ts'
 import { parseConfig } from './config/parse.ts'
 import type { ConfigStore } from './config/store.ts'
 import type { LoadedConfig, PingapConfig } from './config/types.ts'
@@ -86,6 +87,7 @@ export class App {
   readonly #observer: RequestObserver
   readonly #store: ConfigStore
   readonly #watch = new AbortController()
+  readonly #certificates: CertificateService
   #stopping: Promise<void> | undefined
 
   private constructor(
@@ -112,6 +114,12 @@ export class App {
       versions,
       dataPlane,
       events: observability.pipelineEvents,
+    })
+    this.#certificates = new CertificateService({
+      store,
+      config: () => runtime.current.config,
+      certificates: () => runtime.current.tls,
+      reload: (source) => this.pipeline.run(source),
     })
   }
 
@@ -143,6 +151,7 @@ export class App {
       throw err
     }
     health.sync(runtime.current)
+    app.#certificates.start()
     versions.record(config, 'startup')
     if (options.autoreload) app.#watchStore()
     // Records why the stored config was not used (admin status, log at error level).
@@ -162,6 +171,7 @@ export class App {
     await this.observability.apply(this.runtime.current)
     await this.listeners.sync(this.runtime.current)
     this.#health.sync(this.runtime.current)
+    this.#certificates.published()
   }
 
   #watchStore(): void {
@@ -189,6 +199,7 @@ export class App {
       const snapshot = this.runtime.current
       this.#watch.abort()
       this.#health.stopAll()
+      this.#certificates.stop()
       await this.listeners.shutdown(snapshot.graceMs, snapshot.shutdownTimeoutMs)
       await this.runtime.close()
       await this.observability.close()

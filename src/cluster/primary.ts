@@ -4,6 +4,7 @@
  * each validated version to its workers one at a time. It replaces dead workers, rolls a
  * restart one worker at a time (SIGUSR2), and drains every worker on shutdown.
  */
+import { CertificateService } from '../acme/service.ts'
 import cluster from 'node:cluster'
 import { parseConfig } from '../config/parse.ts'
 import type { ConfigStore } from '../config/store.ts'
@@ -82,6 +83,8 @@ export class Primary {
   readonly #observability = new Observability()
   readonly #workers: WorkerSet
   readonly #watch = new AbortController()
+  /** Certificate validity checks and ACME run here, where the store is. */
+  readonly #certificates: CertificateService
   #published: Published
   #restarting: Promise<void> | undefined
   #stopping: Promise<void> | undefined
@@ -113,6 +116,12 @@ export class Primary {
       dataPlane: { publish: (version, loaded) => this.#publish(version, loaded) },
       events: this.#observability.pipelineEvents,
     })
+    this.#certificates = new CertificateService({
+      store: options.store,
+      config: () => runtime.current.config,
+      certificates: () => runtime.current.tls,
+      reload: (source) => this.pipeline.run(source),
+    })
   }
 
   /** Validates the config, forks the workers and resolves once every one of them is ready. */
@@ -140,6 +149,7 @@ export class Primary {
       throw err
     }
     primary.#workers.replaceDeadWorkers(true)
+    primary.#certificates.start()
     if (options.autoreload) primary.#watchStore()
     log.info('pingap-ts started', {
       version: runtime.current.version,
@@ -199,6 +209,7 @@ export class Primary {
     const config = this.#runtime.current.config
     configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
     this.#health.sync(this.#runtime.current)
+    this.#certificates.published()
     this.#published = encode(version.number, version.config, loaded.sources)
     const { graceMs, shutdownTimeoutMs } = this.#runtime.current
     if (this.#restarting === undefined)
@@ -285,6 +296,7 @@ export class Primary {
     this.#stopping ??= (async () => {
       this.#watch.abort()
       this.#health.stopAll()
+      this.#certificates.stop()
       const { graceMs, shutdownTimeoutMs } = this.#runtime.current
       await this.#workers.drainAll(graceMs, shutdownTimeoutMs)
       await this.#runtime.close()
