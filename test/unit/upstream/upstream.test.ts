@@ -106,7 +106,7 @@ test('invalid upstream settings are ConfigErrors naming the key', () => {
     { conf: { addrs: ['10.0.0.1'], algo: 'least_conn' }, path: 'upstreams.app.algo' },
     { conf: { addrs: ['10.0.0.1'], discovery: 'docker' }, path: 'upstreams.app.discovery' },
     { conf: { addrs: ['10.0.0.1'], discovery: 'consul' }, path: 'upstreams.app.discovery' },
-    { conf: { addrs: ['10.0.0.1'], health_check: 'grpc://x' }, path: 'upstreams.app.health_check' },
+    { conf: { addrs: ['10.0.0.1'], health_check: 'ftp://x' }, path: 'upstreams.app.health_check' },
     { conf: { addrs: ['10.0.0.1'], max_h2_streams: 0 }, path: 'upstreams.app.max_h2_streams' },
     { conf: { addrs: ['10.0.0.1'], tcp_probe_count: 17 }, path: 'upstreams.app.tcp_probe_count' },
     { conf: { addrs: ['a.test'], dns_server: 'dns.test' }, path: 'upstreams.app.dns_server' },
