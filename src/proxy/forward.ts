@@ -25,6 +25,7 @@ import type { Backend, Upstream } from '../upstream/types.ts'
 import {
   GRPC_WEB_MODULE,
   grpcTypeOf,
+  takeGrpcStatus,
   toGrpcRequest,
   toGrpcWebResponse,
   trailerFrame,
@@ -58,6 +59,26 @@ function hasRequestBody(req: IncomingMessage): boolean {
   return length !== undefined && length !== '0'
 }
 
+type Trailers = Record<string, string | string[] | undefined>
+
+/**
+ * The upstream's trailers, or undefined when it sent none. undici 7 hands HTTP/2 trailers to
+ * new-style handlers as `{}` (it parses Node's trailer object as a raw header list); the object
+ * itself is on the controller's `rawTrailers`.
+ */
+function upstreamTrailers(controller: unknown, parsed: Trailers): Trailers | undefined {
+  for (const _ in parsed) return parsed
+  const raw = (controller as { rawTrailers?: unknown }).rawTrailers
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined
+  let out: Trailers | undefined
+  for (const [name, value] of Object.entries(raw as Trailers)) {
+    if (name.startsWith(':')) continue
+    out ??= {}
+    out[name] = value
+  }
+  return out
+}
+
 /** Relays one upstream response to the client; one instance per attempt. */
 class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #job: ForwardJob
@@ -66,7 +87,9 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   /** The client's gRPC-Web content type when the gRPC-Web bridge applies. */
   readonly #grpcWeb: string | undefined
   /** The upstream's trailers (gRPC status), relayed to HTTP/2 and gRPC-Web clients. */
-  #trailers: Record<string, string | string[] | undefined> | undefined
+  #trailers: Trailers | undefined
+  /** A trailers-only gRPC status, moved from the head to the trailers. */
+  #statusTrailers: Trailers | undefined
   readonly #sentAt = performance.now()
   #controller: Dispatcher.DispatchController | undefined
   /** Upstream body stages (they change the body) and cache observers (they only watch it). */
@@ -124,6 +147,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     }
     stripNominated(headers, upstreamHeaders.connection)
     if (this.#grpcWeb !== undefined) toGrpcWebResponse(headers, this.#grpcWeb)
+    else if (this.#job.req.httpVersionMajor === 2) this.#statusTrailers = takeGrpcStatus(headers)
     const head: ResponseHead = { status: statusCode, headers, upstreamHeaders }
     const chains = location.chains
     if (chains.upstreamResponse !== null) runUpstreamResponse(chains.upstreamResponse, ctx, head)
@@ -190,12 +214,12 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     trailers: Record<string, string | string[] | undefined>,
   ): void {
-    for (const _ in trailers) {
-      this.#trailers = trailers
-      break
+    this.#trailers = upstreamTrailers(controller, trailers)
+    if (this.#statusTrailers !== undefined) {
+      this.#trailers = { ...this.#statusTrailers, ...this.#trailers }
     }
     this.#job.ctx.upstreamTimings.response = performance.now() - this.#sentAt
     this.#job.ctx.trace?.upstreamEnd()

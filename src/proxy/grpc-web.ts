@@ -36,6 +36,32 @@ export function toGrpcWebResponse(headers: OutgoingHttpHeaders, webType: string)
   delete headers['content-length']
 }
 
+const STATUS_FIELDS = ['grpc-status', 'grpc-message', 'grpc-status-details-bin']
+
+/**
+ * A gRPC "trailers-only" answer (status in the one HEADERS frame that also ends the stream)
+ * cannot be relayed as is through the compatibility API, which always ends a response with a
+ * DATA frame: the status fields move from the head to the trailers, the form every gRPC client
+ * reads. Returns the moved fields, or undefined when the head is not a gRPC status.
+ */
+export function takeGrpcStatus(
+  headers: OutgoingHttpHeaders,
+): Record<string, string | string[] | undefined> | undefined {
+  const type = headers['content-type']
+  if (headers['grpc-status'] === undefined || typeof type !== 'string') return undefined
+  if (!type.startsWith('application/grpc') || type.startsWith('application/grpc-web')) {
+    return undefined
+  }
+  const moved: Record<string, string | string[] | undefined> = {}
+  for (const name of STATUS_FIELDS) {
+    const value = headers[name]
+    if (value === undefined) continue
+    moved[name] = Array.isArray(value) ? value : String(value)
+    delete headers[name]
+  }
+  return moved
+}
+
 /** The trailer frame: flag 0x80, a 4-byte length, then `name: value\r\n` lines. */
 export function trailerFrame(
   trailers: Readonly<Record<string, string | string[] | undefined>>,
