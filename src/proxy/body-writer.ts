@@ -5,7 +5,7 @@
  * so the caller still sees a single `write` / `onDrain` / `end` surface.
  */
 import type { ServerResponse } from 'node:http'
-import { pipeline, Transform, type Readable, type Writable } from 'node:stream'
+import { Transform, type Readable, type Writable } from 'node:stream'
 import type { RequestContext } from '../core/context.ts'
 import { logger } from '../core/logger.ts'
 import { applyBodyFilters } from '../plugins/chains.ts'
@@ -82,6 +82,28 @@ function toStreams(
   return streams
 }
 
+/**
+ * Pipes `streams` into each other and into `res`; any failure tears the whole chain down (and
+ * the response, so a cut body never looks complete), and so does the client going away. Plain
+ * `pipe` rather than `stream.pipeline`, which builds an AbortError with a stack per call on
+ * Node 20.
+ */
+function chain(streams: readonly Transform[], res: ServerResponse): void {
+  const fail = (err: Error): void => {
+    if (!res.destroyed) log.warn('response body stage failed', { err })
+    for (const s of streams) s.destroy()
+    res.destroy(err)
+  }
+  for (let i = 0; i < streams.length; i++) {
+    const s = streams[i]!
+    s.once('error', fail)
+    s.pipe(streams[i + 1] ?? res)
+  }
+  res.once('close', () => {
+    for (const s of streams) if (!s.destroyed) s.destroy()
+  })
+}
+
 /** One response body on its way to the client; created after the head is written. */
 export class BodyWriter {
   readonly #ctx: RequestContext
@@ -115,12 +137,7 @@ export class BodyWriter {
     const last = streams[streams.length - 1] as Readable
     last.on('data', (chunk: Buffer) => (ctx.responseSize += chunk.length))
     this.#input = streams[0]
-    pipeline([...streams, res], (err) => {
-      if (err !== undefined && err !== null && !res.destroyed) {
-        log.warn('response body stage failed', { err })
-        res.destroy(err)
-      }
-    })
+    chain(streams, res)
   }
 
   /** Writes one chunk; false means: pause the source until onDrain fires. */

@@ -4,7 +4,7 @@
  * hostile-catalogue G8), so the proxy cuts the connection instead of leaving the client waiting.
  */
 import { close, createReadStream, open, read } from 'node:fs'
-import { pipeline, Transform, type Readable } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 
 /** Reads `length` bytes at `start`; resolves to fewer when the file is shorter now. */
 export function readSlice(path: string, start: number, length: number): Promise<Buffer> {
@@ -60,6 +60,9 @@ export function fileStream(
       },
     })
     const source = createReadStream(path, { start, end, highWaterMark: readSize })
-    return pipeline(source, check, () => undefined)
+    // pipe, not pipeline: Node 20's pipeline builds an AbortError (with a stack) per call.
+    source.once('error', (err) => check.destroy(err))
+    check.once('close', () => source.destroy())
+    return source.pipe(check)
   }
 }
