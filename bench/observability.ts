@@ -6,7 +6,8 @@
  * pingap-ts process (read from /proc, less sensitive to other load than req/s).
  * Run: `npm run build && npm run build:tests && node .build/bench/observability.js`.
  * Settings: BENCH_DURATION (s, default 8), BENCH_WARMUP (2), BENCH_ROUNDS (3),
- * BENCH_CONNECTIONS (50), BENCH_ACCESS_LOG (off; `on` adds the combined access log).
+ * BENCH_CONNECTIONS (50), BENCH_ACCESS_LOG (off; `on` adds the combined access log),
+ * BENCH_VARIANTS (all; e.g. `tracing`).
  */
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
@@ -20,8 +21,12 @@ import { startPingap } from './http/pingap.ts'
 import { freePort, stopAll, stopProcess, waitForHttp } from './http/processes.ts'
 import { runWrk, writeWrkScript } from './http/wrk.ts'
 
-const VARIANTS = ['off', 'metrics', 'tracing', 'both'] as const
-type Variant = (typeof VARIANTS)[number]
+const ALL_VARIANTS = ['off', 'metrics', 'tracing', 'both'] as const
+type Variant = (typeof ALL_VARIANTS)[number]
+/** BENCH_VARIANTS=off,tracing measures a subset (`off` is always included). */
+const VARIANTS: readonly Variant[] = ALL_VARIANTS.filter(
+  (v) => v === 'off' || (process.env['BENCH_VARIANTS'] ?? v).split(',').includes(v),
+)
 
 const num = (name: string, fallback: number): number => Number(process.env[name] ?? fallback)
 const DURATION = num('BENCH_DURATION', 8)
