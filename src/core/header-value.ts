@@ -53,8 +53,9 @@ function resolverFor(value: string): Resolver | string | undefined {
   if (value === '$hostname') return hostname()
   if (value.startsWith('$http_') && value.length > 6) return requestHeader(value.slice(6))
   // Any other `$NAME` is an environment variable, read once: the config is rebuilt on reload.
+  // `typeof`: names such as `valueOf` would otherwise find Object.prototype's functions.
   const env = process.env[value.slice(1)]
-  return env !== undefined && VALID_VALUE.test(env) ? env : undefined
+  return typeof env === 'string' && VALID_VALUE.test(env) ? env : undefined
 }
 
 /** Compiles a configured header value into a function of the request (constant when static). */

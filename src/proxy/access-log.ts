@@ -112,7 +112,10 @@ function dashed(getter: Getter): TagFn {
 
 /** `{$hostname}` / `{$NAME}`: resolved once, when the config is built. */
 function parseTimeValue(name: string): string {
-  return name === 'hostname' ? hostname() : orDash(process.env[name])
+  if (name === 'hostname') return hostname()
+  // `typeof`: names such as `valueOf` would otherwise find Object.prototype's functions.
+  const value: unknown = process.env[name]
+  return orDash(typeof value === 'string' ? value : undefined)
 }
 
 /** The compiled form of one `{tag}`; a string when it is constant; undefined when unknown. */

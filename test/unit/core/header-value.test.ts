@@ -53,6 +53,8 @@ test('$HOME copies the environment variable', () => {
 test('unresolvable and partial values are sent literally', () => {
   const literal = [
     '$nosuch_pgt_variable',
+    '$valueOf',
+    '$constructor',
     '$http_x_missing',
     ':nosuch',
     ':upstream_reused',

@@ -109,9 +109,9 @@ test('cookie, request header, response header and context tags', () => {
 
 test('{$hostname} and {$ENV} are resolved when the template is compiled', () => {
   process.env['PGT_ACCESS_LOG_TEST'] = 'one'
-  const log = compileAccessLog('{$hostname} {$PGT_ACCESS_LOG_TEST} {$PGT_NO_SUCH_VAR}')
+  const log = compileAccessLog('{$hostname} {$PGT_ACCESS_LOG_TEST} {$PGT_NO_SUCH_VAR} {$valueOf}')
   process.env['PGT_ACCESS_LOG_TEST'] = 'two'
-  assert.equal(log.format(full(), res), `${hostname()} one -`)
+  assert.equal(log.format(full(), res), `${hostname()} one - -`)
 })
 
 test('empty values print "-"; unknown tags and text stay literal', () => {
