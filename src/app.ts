@@ -15,7 +15,7 @@ import { createBuiltinRegistry } from './plugins/builtin/index.ts'
 import { BUILTIN_PLUGIN_TABLES } from './plugins/builtin/defaults.ts'
 import { Observability, checkObservability } from './observability.ts'
 import { Listeners } from './proxy/listeners.ts'
-import { createRequestObserver, type RequestObserver } from './proxy/observer.ts'
+import { checkAccessLog, createRequestObserver, type RequestObserver } from './proxy/observer.ts'
 import { buildSnapshot, type BuildDeps } from './runtime/build.ts'
 import { Runtime } from './runtime/runtime.ts'
 import type { Snapshot } from './runtime/snapshot.ts'
@@ -27,6 +27,7 @@ export function buildDeps(loaded?: LoadedConfig): BuildDeps {
   return {
     registry: createBuiltinRegistry(),
     builtinPlugins: BUILTIN_PLUGIN_TABLES,
+    checkServer: checkAccessLog,
     ...(loaded !== undefined ? { sources: loaded.sources } : {}),
   }
 }

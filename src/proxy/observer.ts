@@ -5,6 +5,7 @@
  * `access_log` value and writers are shared by path, so reloads keep them open.
  */
 import type { ServerResponse } from 'node:http'
+import type { ServerConf } from '../config/types.ts'
 import { logger } from '../core/logger.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { UpstreamRecorder } from '../metrics/recorders.ts'
@@ -57,7 +58,11 @@ export function createRequestObserver(deps: ObserverDeps = {}): RequestObserver 
         const key = compiled.path ?? '-'
         let writer = writers.get(key)
         if (writer === undefined) {
-          writer = createAccessLogWriter({ path: compiled.path, rolling: compiled.rolling })
+          writer = createAccessLogWriter({
+            path: compiled.path,
+            rolling: compiled.rolling,
+            queueSize: compiled.queueSize,
+          })
           writers.set(key, writer)
         }
         entry = { compiled, writer }
@@ -101,5 +106,12 @@ export function createRequestObserver(deps: ObserverDeps = {}): RequestObserver 
     async close() {
       await Promise.allSettled([...writers.values()].map((w) => w.close()))
     },
+  }
+}
+
+/** Rejects an `access_log` value that does not compile, naming the server's key. */
+export function checkAccessLog(name: string, conf: ServerConf): void {
+  if (conf.access_log !== undefined && conf.access_log !== '') {
+    compileAccessLog(conf.access_log, `servers.${name}.access_log`)
   }
 }

@@ -18,7 +18,7 @@ import { buildChains } from '../plugins/chains.ts'
 import type { PluginRegistry } from '../plugins/registry.ts'
 import type { Plugin } from '../plugins/types.ts'
 import { compileLocation, createRouter } from '../router/index.ts'
-import type { LocationMatcher } from '../router/types.ts'
+import type { LocationMatcher, ServerRouter } from '../router/types.ts'
 import {
   buildSniStore,
   CHALLENGE_SERVER_NAME,
@@ -38,6 +38,11 @@ export interface BuildDeps {
   /** Always-present plugin instances (`pingap:ping` …) as raw tables, merged under the config's. */
   readonly builtinPlugins: Readonly<Record<string, RawTable>>
   readonly sources?: SourceMap
+  /**
+   * Checks a server's data-plane settings that live outside the runtime layer (the access-log
+   * format); throws ConfigError. Lets `-t` and reloads reject them before any swap.
+   */
+  readonly checkServer?: (name: string, conf: ServerConf) => void
 }
 
 /** Safe defaults close to nginx's (docs/configuration.md, "Server limits"). */
@@ -127,9 +132,14 @@ function buildLocation(
   const path = `locations.${name}`
   const old = previousLocations.get(name)
   if (old !== undefined && reusable(old, conf, plugins, previous)) return old
-  const matcher: LocationMatcher = compileLocation(name, conf)
+  // A change that leaves routing alone (headers, upstream, plugins…) keeps the matcher, so the
+  // server's router can be kept too (buildServer).
+  const matcher: LocationMatcher =
+    old !== undefined && sameRouting(old.matcher.conf, conf)
+      ? old.matcher
+      : compileLocation(name, conf)
   const maxBody = conf.client_max_body_size
-  return {
+  const location: LocationRuntime = {
     name,
     hash: matcher.hash,
     matcher,
@@ -142,9 +152,31 @@ function buildLocation(
     grpcWeb: conf.grpc_web === true,
     retryWindowMs:
       conf.max_retry_window !== undefined ? parseDuration(conf.max_retry_window) : undefined,
-    // Counters survive a reload that leaves the location unchanged, so max_processing holds.
+    // Counters survive a reload that leaves the location's routing unchanged, so
+    // max_processing holds across it.
     counters: old?.hash === matcher.hash ? old.counters : { processing: 0, accepted: 0 },
   }
+  builtFrom.set(location, conf)
+  return location
+}
+
+/** The conf each location was built from (its matcher may keep an older, routing-equal one). */
+const builtFrom = new WeakMap<LocationRuntime, LocationConf>()
+
+/** The keys compileLocation reads: equal values give an equal matcher. */
+const ROUTING_KEYS = [
+  'host',
+  'path',
+  'weight',
+  'match_headers',
+  'match_query',
+  'match_cookies',
+  'rewrite',
+] as const
+
+function sameRouting(a: LocationConf, b: LocationConf): boolean {
+  for (const key of ROUTING_KEYS) if (!sameJson(a[key], b[key])) return false
+  return true
 }
 
 /**
@@ -157,7 +189,8 @@ function reusable(
   plugins: ReadonlyMap<string, Plugin>,
   previous: Snapshot | undefined,
 ): boolean {
-  if (!sameJson(old.matcher.conf, conf)) return false
+  const before = builtFrom.get(old)
+  if (before === undefined || !sameJson(before, conf)) return false
   for (const name of conf.plugins ?? []) {
     if (plugins.get(name) !== previous?.plugins.get(name)) return false
   }
@@ -173,10 +206,30 @@ function locationsOf(previous: Snapshot | undefined): Map<string, LocationRuntim
   return out
 }
 
+/** The matchers each router was built from, in order. */
+const routerInputs = new WeakMap<ServerRouter, readonly LocationMatcher[]>()
+
+/** The previous router when it was built from the very same matchers, else a new one. */
+function routerFor(matchers: readonly LocationMatcher[], previous: ServerRouter | undefined) {
+  const before = previous === undefined ? undefined : routerInputs.get(previous)
+  if (
+    previous !== undefined &&
+    before !== undefined &&
+    before.length === matchers.length &&
+    before.every((m, i) => m === matchers[i])
+  ) {
+    return previous
+  }
+  const router = createRouter(matchers)
+  routerInputs.set(router, matchers)
+  return router
+}
+
 function buildServer(
   name: string,
   conf: ServerConf,
   locations: ReadonlyMap<string, LocationRuntime>,
+  previous?: Snapshot,
 ): ServerRuntime {
   const own = new Map<string, LocationRuntime>()
   for (const locationName of conf.locations ?? []) {
@@ -196,7 +249,10 @@ function buildServer(
       .split(',')
       .map((a) => a.trim())
       .filter((a) => a !== ''),
-    router: createRouter([...own.values()].map((l) => l.matcher)),
+    router: routerFor(
+      [...own.values()].map((l) => l.matcher),
+      previous?.servers.get(name)?.router,
+    ),
     locations: own,
     serverTiming: conf.enable_server_timing === true,
     accessLog: conf.access_log,
@@ -245,7 +301,10 @@ export function buildSnapshot(
   }
   const servers = new Map<string, ServerRuntime>()
   for (const [name, conf] of Object.entries(config.servers)) {
-    const server = collect(`servers.${name}`, () => buildServer(name, conf, locations))
+    const server = collect(`servers.${name}`, () => {
+      deps.checkServer?.(name, conf)
+      return buildServer(name, conf, locations, previous)
+    })
     if (server !== undefined) servers.set(name, server)
   }
   const challenge = collect('basic', () => implicitChallengeServer(config))

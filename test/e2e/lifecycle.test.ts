@@ -57,6 +57,18 @@ describe('pingap-ts -t', () => {
     assert.match(stderr, /locations\.toml: locations\.other\.upstrem: .*did you mean/)
   })
 
+  test('a bad access_log is caught by -t, naming the server key', async () => {
+    const dir = tempConf({
+      ...VALID,
+      'servers.toml':
+        '[servers.web]\naddr = "127.0.0.1:0"\nlocations = ["all"]\naccess_log = "/tmp/a.log?rolling=weekly combined"\n',
+    })
+    const { code, stderr } = await runPingap(['-t', '-c', dir])
+    rmSync(dir, { recursive: true })
+    assert.equal(code, 1)
+    assert.match(stderr, /servers\.toml: servers\.web\.access_log/)
+  })
+
   test('a catastrophic regex is caught by -t', async () => {
     const dir = tempConf({
       ...VALID,
