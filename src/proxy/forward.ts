@@ -33,7 +33,7 @@ import {
 import { guardedBody } from './request-body.ts'
 import type { BodyWriter } from './body-writer.ts'
 import { writeResponseHead } from './response-head.ts'
-import { sendError } from './send.ts'
+import { isClientGone, sendError } from './send.ts'
 import { buildUpstreamHeaders, RESPONSE_HOP_BY_HOP, stripNominated } from './upstream-headers.ts'
 import { isConnectFailure, isStaleConnection, upstreamError } from './upstream-errors.ts'
 
@@ -119,7 +119,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller
     const { res } = this.#job
-    if (res.destroyed) controller.abort(new PingapError('PGT_ERR_CLIENT_CLOSED'))
+    if (isClientGone(res)) controller.abort(new PingapError('PGT_ERR_CLIENT_CLOSED'))
   }
 
   abort(reason: Error): void {
@@ -268,6 +268,9 @@ export function forward(job: ForwardJob, first: Backend): void {
   if (location.grpcWeb && job.server.conf.modules?.includes(GRPC_WEB_MODULE) !== true) {
     throw new PingapError('PGT_ERR_INTERNAL', ['grpc web bridge module should be added'])
   }
+  // A client already gone (an HTTP/2 stream reset while plugins ran) gets no upstream request:
+  // its 'close' has fired, so nothing would ever stop a paused relay.
+  if (isClientGone(res)) throw new PingapError('PGT_ERR_CLIENT_CLOSED')
   let current: ResponseRelay | undefined
   const body = hasRequestBody(req)
     ? guardedBody({

@@ -94,7 +94,11 @@ class Sessions {
     let streams = 0
     let timer: NodeJS.Timeout | undefined
     const idle = (): void => {
-      timer = setTimeout(() => session.close(), this.idleMs)
+      timer = setTimeout(() => {
+        session.close()
+        // A client that never reads never lets the GOAWAY out (hostile K3): cut it off then.
+        setTimeout(() => session.destroy(), this.idleMs).unref()
+      }, this.idleMs)
       timer.unref()
     }
     session.on('stream', (stream: ServerHttp2Stream) => {

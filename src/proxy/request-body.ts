@@ -32,16 +32,41 @@ export interface BodyGuard {
   readonly abort: (err: PingapError) => void
 }
 
-/** Pipes the request body through the size meter and arms the idle and early-close guards. */
+/** True when the client gave up on this request before its body ended. */
+function alreadyAborted(req: IncomingMessage): boolean {
+  // `aborted` is deprecated but set by both HTTP/1 and HTTP/2 requests; `destroyed` alone would
+  // also be true for a body that simply ended.
+  return (req as { aborted?: boolean }).aborted === true || (req.destroyed && !req.readableEnded)
+}
+
+/**
+ * Pipes the request body through the size meter and arms the idle and early-close guards.
+ * Throws (499) when the client already gave up: an empty stream would otherwise reach the
+ * upstream as a complete request.
+ */
 export function guardedBody(guard: BodyGuard): BodyMeter {
   const { req, res, idleMs, abort } = guard
+  // A declared length the body must reach (HTTP/2 ends an aborted stream's body early).
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (alreadyAborted(req) || (req.readableEnded && declared > 0)) {
+    throw new PingapError('PGT_ERR_CLIENT_CLOSED')
+  }
   const meter = new BodyMeter(guard.ctx, guard.maxBytes)
+  // undici reports a failed body through the dispatch handler; once it has let go of the
+  // stream, an 'error' nobody listens to would otherwise end the process.
+  meter.on('error', () => undefined)
   if (expectsContinue(req) && !res.headersSent) res.writeContinue()
   req.pipe(meter)
   let timer: NodeJS.Timeout | undefined
   const stop = (): void => {
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
+  }
+  let received = 0
+  const cutShort = (): void => {
+    const err = new PingapError('PGT_ERR_CLIENT_CLOSED')
+    abort(err)
+    meter.destroy(err)
   }
   if (idleMs > 0) {
     const fire = (): void => {
@@ -52,20 +77,27 @@ export function guardedBody(guard: BodyGuard): BodyMeter {
       }
       stop()
       const err = new PingapError('PGT_ERR_REQUEST_TIMEOUT')
-      meter.destroy(err)
       abort(err)
+      meter.destroy(err)
     }
     timer = setTimeout(fire, idleMs)
-    req.on('data', () => timer?.refresh())
   }
-  req.once('end', stop)
+  req.on('data', (chunk: Buffer) => {
+    received += chunk.length
+    timer?.refresh()
+  })
+  // 'end' rather than `req.complete`: HTTP/2's compatibility request counts an aborted stream
+  // as complete.
+  let ended = false
+  req.once('end', () => {
+    ended = true
+    stop()
+    if (received < declared) cutShort()
+  })
+  res.once('close', stop)
   req.once('close', () => {
     stop()
-    if (!req.complete) {
-      const err = new PingapError('PGT_ERR_CLIENT_CLOSED')
-      meter.destroy(err)
-      abort(err)
-    }
+    if (!ended) cutShort()
   })
   return meter
 }

@@ -75,6 +75,15 @@ export function settleRequestBody(req: IncomingMessage, res: ServerResponse): vo
 /** Statuses after which the connection closes: its framing or its client cannot be trusted. */
 const CLOSE_AFTER: ReadonlySet<number> = new Set([400, 405, 408, 414, 431, 505])
 
+/**
+ * True when the client side of `res` is gone. HTTP/2's compatibility response has no
+ * `destroyed`; its stream does (hostile K1: a reset stream must stop the upstream work).
+ */
+export function isClientGone(res: ServerResponse): boolean {
+  if (res.destroyed) return true
+  return (res as { stream?: { destroyed?: boolean } }).stream?.destroyed === true
+}
+
 /** Converts anything thrown in the pipeline into the PingapError the client sees. */
 export function toPingapError(err: unknown): PingapError {
   if (isPingapError(err)) return err
@@ -95,7 +104,7 @@ export function sendError(
   if (err.status >= 500)
     log.warn('request failed', { code: err.code, error: err.message, url: req.url })
   if (ctx !== undefined) ctx.status = err.status
-  if (res.headersSent || res.destroyed) {
+  if (res.headersSent || isClientGone(res)) {
     // The head is out: the only honest signal left is to cut the response short.
     res.destroy(err)
     return

@@ -16,6 +16,7 @@ import { groupF } from './groups/f-headers.ts'
 import { groupG } from './groups/g-paths.ts'
 import { groupH } from './groups/h-config.ts'
 import { groupJ } from './groups/j-websocket.ts'
+import { groupK } from './groups/k-http2.ts'
 import { groupM } from './groups/m-resources.ts'
 import { canary, fdsSettle, startEnv, type HostileEnv } from './helpers/env.ts'
 import { fdCount, rssMb } from './helpers/proxy.ts'
@@ -45,11 +46,16 @@ describe('hostile suite', () => {
   groupG(current)
   groupH(current)
   groupJ(current)
+  groupK(current)
   groupM(current)
 
   test('the proxy never exited, and FDs and RSS are back near the baseline', async () => {
     const e = current()
-    assert.ok(e.proxy.alive(), 'the proxy process exited during the suite')
+    const last = e.proxy.logs
+      .slice(-30)
+      .map((l) => JSON.stringify(l))
+      .join('\n')
+    assert.ok(e.proxy.alive(), `the proxy process exited during the suite:\n${last}`)
     await canary(e)
     const fds = await fdsSettle(e, 10, 15_000)
     const rss = rssMb(e.proxy.pid)

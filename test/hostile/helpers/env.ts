@@ -31,6 +31,8 @@ export interface HostileEnv {
   readonly proxy: ProxyProcess
   /** The main server's port. */
   readonly port: number
+  /** The same server with prior-knowledge h2c (`enabled_h2`). */
+  readonly h2Port: number
   /** Main recording upstream (every hostile request that may be forwarded goes here). */
   readonly rec: Recorder
   /** The canary's own upstream, so `rec` sees only what the checks caused. */
@@ -114,21 +116,22 @@ max = 2
 interval = "1m"
 `
 
-/** The main server's TOML; exported so resource tests can reuse it with other limits. */
+/** The main server's TOML (`web`), plus `h2`: the same with prior-knowledge h2c. */
 export function serverToml(names: readonly string[], extra: Loc = {}): string {
+  const limits: Loc = {
+    locations: names,
+    header_read_timeout: `${LIMITS.headerTimeoutMs}ms`,
+    body_read_timeout: `${LIMITS.bodyTimeoutMs}ms`,
+    keepalive_timeout: `${LIMITS.keepAliveMs}ms`,
+    downstream_write_timeout: `${LIMITS.writeIdleMs}ms`,
+    max_url_length: `${LIMITS.maxUrl}`,
+    max_header_size: `${LIMITS.maxHeaderBytes}`,
+    max_header_count: LIMITS.maxHeaderCount,
+    ...extra,
+  }
   return tables('servers', {
-    web: {
-      addr: '127.0.0.1:0',
-      locations: names,
-      header_read_timeout: `${LIMITS.headerTimeoutMs}ms`,
-      body_read_timeout: `${LIMITS.bodyTimeoutMs}ms`,
-      keepalive_timeout: `${LIMITS.keepAliveMs}ms`,
-      downstream_write_timeout: `${LIMITS.writeIdleMs}ms`,
-      max_url_length: `${LIMITS.maxUrl}`,
-      max_header_size: `${LIMITS.maxHeaderBytes}`,
-      max_header_count: LIMITS.maxHeaderCount,
-      ...extra,
-    },
+    web: { addr: '127.0.0.1:0', ...limits },
+    h2: { addr: '127.0.0.1:0', enabled_h2: true, ...limits },
   })
 }
 
@@ -183,15 +186,17 @@ export async function startEnv(): Promise<HostileEnv> {
       'upstreams.toml': tables('upstreams', upstreams),
       'plugins.toml': PLUGINS,
     },
-    { waitFor: ['web'] },
+    { waitFor: ['web', 'h2'] },
   )
   const port = proxy.ports.get('web') ?? 0
+  const h2Port = proxy.ports.get('h2') ?? 0
   // Warm up: every pool the suite uses once, so lazily created things are in the baseline.
   for (let i = 0; i < 20; i++) await canaryOn(port)
   const baseline = { fds: fdCount(proxy.pid), rssMb: rssMb(proxy.pid) }
   return {
     proxy,
     port,
+    h2Port,
     rec,
     canaryUp,
     evil,
@@ -219,7 +224,13 @@ export async function canaryOn(port: number, timeoutMs = 2_000): Promise<void> {
 
 /** The canary of the running env, also asserting the proxy is still alive. */
 export async function canary(env: HostileEnv): Promise<void> {
-  assert.ok(env.proxy.alive(), 'the proxy process exited')
+  if (!env.proxy.alive()) {
+    const last = env.proxy.logs
+      .slice(-30)
+      .map((l) => JSON.stringify(l))
+      .join('\n')
+    assert.fail(`the proxy process exited:\n${last}`)
+  }
   await canaryOn(env.port)
 }
 
