@@ -5,11 +5,9 @@
  * with back-pressure. No request path can read outside the root (hostile-catalogue G).
  */
 import type { OutgoingHttpHeaders } from 'node:http'
-import { realpathSync, type Stats } from 'node:fs'
-import { realpath, stat } from 'node:fs/promises'
+import { realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { basename, join, resolve, sep } from 'node:path'
-import { lookup as mimeLookup } from 'mime-types'
+import { join, resolve } from 'node:path'
 import type { RequestContext } from '../../core/context.ts'
 import { textResponse, type HttpResponse } from '../../core/http-response.ts'
 import { logger } from '../../core/logger.ts'
@@ -17,15 +15,14 @@ import { PluginOptions } from '../conf.ts'
 import type { PluginFactory } from '../types.ts'
 import { renderListing } from './directory/autoindex.ts'
 import { byteSize } from './directory/byte-size.ts'
-import { httpDate, notModified, rangeApplies, weakEtag } from './directory/conditional.ts'
-import { fileStream, readSlice } from './directory/file-body.ts'
-import { contentRange, evaluateRange, unsatisfiedRange } from './directory/range.ts'
+import { FileFactsCache, lookupFacts, type FileFacts } from './directory/file-cache.ts'
 import {
   climbsAboveRoot,
   decodeRequestPath,
   redirectPath,
   type DecodedPath,
 } from './directory/request-path.ts'
+import { serveFile } from './directory/serve-file.ts'
 import { headerMap, readHeaderEntries } from './headers.ts'
 import { REQUEST_OR_PROXY } from './shared.ts'
 
@@ -51,7 +48,6 @@ export interface DirectoryConf {
 
 /** Reads below this size cost more in round trips than they save in memory. */
 const MIN_READ_SIZE = 64 * 1024
-const EMPTY = Buffer.alloc(0)
 
 const notFound = (): HttpResponse => textResponse(404, 'Not Found')
 const forbidden = (path: string): HttpResponse =>
@@ -85,72 +81,9 @@ function ioFailure(err: unknown, path: string): HttpResponse {
   return textResponse(500, 'File access error')
 }
 
-function inside(root: string, real: string): boolean {
-  return real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)
-}
-
-function contentType(conf: DirectoryConf, name: string): string {
-  const type = mimeLookup(name) || 'application/octet-stream'
-  return conf.charset !== '' && type.startsWith('text/') ? `${type}; charset=${conf.charset}` : type
-}
-
-function disposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_')
-  if (ascii === name) return `attachment; filename="${name}"`
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
-}
-
-/** Answers one regular file: 200, 206, 304 or 416. */
-async function serveFile(
-  conf: DirectoryConf,
-  ctx: RequestContext,
-  path: string,
-  st: Stats,
-): Promise<HttpResponse> {
-  const name = basename(path)
-  const type = contentType(conf, name)
-  const etag = weakEtag(st.size, st.mtimeMs)
-  const headers: OutgoingHttpHeaders = {
-    'content-type': type,
-    etag,
-    'last-modified': httpDate(st.mtimeMs),
-    'accept-ranges': 'bytes',
-  }
-  if (conf.download) headers['content-disposition'] = disposition(name)
-  Object.assign(headers, conf.headers)
-  // Pingap's intent (quirk Q2): HTML is never given a max-age, so pages stay fresh.
-  const caching =
-    conf.maxAge > 0 && !type.startsWith('text/html')
-      ? { maxAge: conf.maxAge, private: conf.private }
-      : {}
-  if (notModified(ctx.headers, etag, st.mtimeMs)) {
-    return { status: 304, headers, body: EMPTY, ...caching }
-  }
-  const size = st.size
-  const range = rangeApplies(ctx.headers, etag, st.mtimeMs)
-    ? evaluateRange(ctx.headers.range, size)
-    : ({ kind: 'none' } as const)
-  if (range.kind === 'unsatisfiable') {
-    headers['content-range'] = unsatisfiedRange(size)
-    return { status: 416, headers, body: EMPTY }
-  }
-  const partial = range.kind === 'partial'
-  const start = partial ? range.start : 0
-  const end = partial ? range.end : size - 1
-  if (partial) headers['content-range'] = contentRange(start, end, size)
-  const status = partial ? 206 : 200
-  const length = size === 0 ? 0 : end - start + 1
-  if (length === 0) return { status, headers, body: EMPTY, ...caching }
-  if (length <= conf.chunkSize && ctx.method !== 'HEAD') {
-    const body = await readSlice(path, start, length)
-    return { status, headers, body, ...caching }
-  }
-  const stream = fileStream(path, start, end, conf.readSize)
-  return { status, headers, body: EMPTY, stream, length, ...caching }
-}
-
 async function serveDirectory(
   conf: DirectoryConf,
+  cache: FileFactsCache,
   ctx: RequestContext,
   dir: string,
   decoded: DecodedPath & { ok: true },
@@ -166,45 +99,42 @@ async function serveDirectory(
     const html = await renderListing(dir, title)
     return textResponse(200, html, { 'content-type': 'text/html; charset=utf-8' })
   }
-  const index = await resolveTarget(conf, join(dir, conf.index))
-  if (index === undefined || !index.st.isFile()) return notFound()
-  return serveFile(conf, ctx, index.path, index.st)
+  const index = await cachedFacts(conf, cache, join(dir, conf.index)).catch(() => undefined)
+  if (index === undefined || index === 'forbidden' || !index.st.isFile()) return notFound()
+  return serveFile(conf, ctx, index)
 }
 
-/** Stats `path`, resolving symlinks first when they must stay under the root. */
-async function resolveTarget(
+/** Facts of `path` from the cache, or from the disk (then cached). */
+async function cachedFacts(
   conf: DirectoryConf,
+  cache: FileFactsCache,
   path: string,
-): Promise<{ path: string; st: Stats } | undefined> {
-  try {
-    const real = conf.followSymlinks ? path : await realpath(path)
-    if (!inside(conf.root, real)) return undefined
-    return { path: real, st: await stat(real) }
-  } catch {
-    return undefined
-  }
+): Promise<FileFacts | 'forbidden'> {
+  const now = Date.now()
+  const cached = cache.get(path, now)
+  if (cached !== undefined) return cached
+  const facts = await lookupFacts(conf, path)
+  if (facts !== 'forbidden') cache.set(path, facts, now)
+  return facts
 }
 
 async function serve(
   conf: DirectoryConf,
+  cache: FileFactsCache,
   ctx: RequestContext,
   decoded: DecodedPath & { ok: true },
 ): Promise<HttpResponse> {
-  let path = join(conf.root, ...decoded.segments)
-  let st: Stats
+  let facts: FileFacts | 'forbidden'
   try {
-    if (!conf.followSymlinks) {
-      path = await realpath(path)
-      if (!inside(conf.root, path)) return forbidden(ctx.path)
-    }
-    st = await stat(path)
+    facts = await cachedFacts(conf, cache, join(conf.root, ...decoded.segments))
   } catch (err) {
     return ioFailure(err, ctx.path)
   }
-  if (st.isDirectory()) return serveDirectory(conf, ctx, path, decoded)
+  if (facts === 'forbidden') return forbidden(ctx.path)
+  if (facts.st.isDirectory()) return serveDirectory(conf, cache, ctx, facts.path, decoded)
   // FIFOs, sockets and devices are never opened: reading a FIFO would hang the request.
-  if (!st.isFile()) return notFound()
-  return serveFile(conf, ctx, path, st)
+  if (!facts.st.isFile()) return notFound()
+  return serveFile(conf, ctx, facts)
 }
 
 /** Static files from `path`; see docs/plugins/directory.md. */
@@ -243,6 +173,7 @@ export const directory: PluginFactory<DirectoryConf> = {
   },
 
   create({ name, hash, step, conf }) {
+    const cache = new FileFactsCache()
     return {
       category: 'directory',
       name,
@@ -255,7 +186,7 @@ export const directory: PluginFactory<DirectoryConf> = {
         if (climbsAboveRoot(ctx.req.url ?? '')) return forbidden(ctx.path)
         const decoded = decodeRequestPath(ctx.path)
         if (!decoded.ok) return notFound()
-        return serve(conf, ctx, decoded)
+        return serve(conf, cache, ctx, decoded)
       },
     }
   },

@@ -1,0 +1,80 @@
+/**
+ * One regular file as a response: type from the MIME table, validators, 304, a single range
+ * (206 / 416), the body from the facts cache, read in one call, or streamed from disk.
+ */
+import type { OutgoingHttpHeaders } from 'node:http'
+import { basename } from 'node:path'
+import { lookup as mimeLookup } from 'mime-types'
+import type { RequestContext } from '../../../core/context.ts'
+import type { HttpResponse } from '../../../core/http-response.ts'
+import type { DirectoryConf } from '../directory.ts'
+import { httpDate, notModified, rangeApplies, weakEtag } from './conditional.ts'
+import { fileStream, readSlice } from './file-body.ts'
+import type { FileFacts } from './file-cache.ts'
+import { contentRange, evaluateRange, unsatisfiedRange } from './range.ts'
+
+const EMPTY = Buffer.alloc(0)
+
+function contentType(conf: DirectoryConf, name: string): string {
+  const type = mimeLookup(name) || 'application/octet-stream'
+  return conf.charset !== '' && type.startsWith('text/') ? `${type}; charset=${conf.charset}` : type
+}
+
+function disposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_')
+  if (ascii === name) return `attachment; filename="${name}"`
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
+}
+
+/** Answers one regular file: 200, 206, 304 or 416. */
+export async function serveFile(
+  conf: DirectoryConf,
+  ctx: RequestContext,
+  facts: FileFacts,
+): Promise<HttpResponse> {
+  const { path, st } = facts
+  const name = basename(path)
+  const type = contentType(conf, name)
+  const etag = weakEtag(st.size, st.mtimeMs)
+  const headers: OutgoingHttpHeaders = {
+    'content-type': type,
+    etag,
+    'last-modified': httpDate(st.mtimeMs),
+    'accept-ranges': 'bytes',
+  }
+  if (conf.download) headers['content-disposition'] = disposition(name)
+  Object.assign(headers, conf.headers)
+  // Pingap's intent (quirk Q2): HTML is never given a max-age, so pages stay fresh.
+  const caching =
+    conf.maxAge > 0 && !type.startsWith('text/html')
+      ? { maxAge: conf.maxAge, private: conf.private }
+      : {}
+  if (notModified(ctx.headers, etag, st.mtimeMs)) {
+    return { status: 304, headers, body: EMPTY, ...caching }
+  }
+  const size = st.size
+  const range = rangeApplies(ctx.headers, etag, st.mtimeMs)
+    ? evaluateRange(ctx.headers.range, size)
+    : ({ kind: 'none' } as const)
+  if (range.kind === 'unsatisfiable') {
+    headers['content-range'] = unsatisfiedRange(size)
+    return { status: 416, headers, body: EMPTY }
+  }
+  const partial = range.kind === 'partial'
+  const start = partial ? range.start : 0
+  const end = partial ? range.end : size - 1
+  if (partial) headers['content-range'] = contentRange(start, end, size)
+  const status = partial ? 206 : 200
+  const length = size === 0 ? 0 : end - start + 1
+  if (length === 0) return { status, headers, body: EMPTY, ...caching }
+  if (facts.body !== undefined) {
+    const body = partial ? facts.body.subarray(start, end + 1) : facts.body
+    return { status, headers, body, ...caching }
+  }
+  if (length <= conf.chunkSize && ctx.method !== 'HEAD') {
+    const body = await readSlice(path, start, length)
+    return { status, headers, body, ...caching }
+  }
+  const stream = fileStream(path, start, end, conf.readSize)
+  return { status, headers, body: EMPTY, stream, length, ...caching }
+}
