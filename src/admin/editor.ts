@@ -26,7 +26,11 @@ const log = logger.child({ module: 'admin' })
 export interface EditorDeps {
   readonly store: ConfigStore
   readonly versions: VersionLog
-  readonly pipeline: { run(source: string): Promise<PipelineResult> }
+  readonly pipeline: {
+    run(source: string): Promise<PipelineResult>
+    /** Runs `work` with no pipeline run in between (a watcher never reads half a write). */
+    exclusive<T>(work: () => Promise<T>): Promise<T>
+  }
   /** Parse + dry-run build of a candidate; throws ConfigErrors (nothing is started). */
   readonly check: (loaded: LoadedConfig) => Promise<PingapConfig>
   readonly audit: AuditLog
@@ -191,9 +195,11 @@ export class ConfigEditor {
   }
 
   async #save(changes: readonly ItemChange[]): Promise<void> {
-    for (const { category, name, value } of changes) {
-      await this.#deps.store.save(category, name, value)
-    }
+    await this.#deps.pipeline.exclusive(async () => {
+      for (const { category, name, value } of changes) {
+        await this.#deps.store.save(category, name, value)
+      }
+    })
   }
 
   // Puts the store back as it was and lets the pipeline see it (nothing changes if the running

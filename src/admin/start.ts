@@ -90,6 +90,7 @@ export interface AdminHost {
   readonly versions: VersionLog
   readonly pipeline: {
     run(source: string): Promise<PipelineResult>
+    exclusive<T>(work: () => Promise<T>): Promise<T>
     readonly lastRejection: { at: string; errors: readonly string[] } | undefined
     subscribe(events: PipelineEvents): () => void
   }

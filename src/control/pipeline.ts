@@ -52,9 +52,29 @@ export class ConfigPipeline {
   #again: string | undefined
   #lastRejection: { at: string; errors: readonly string[] } | undefined
   readonly #subscribers = new Set<PipelineEvents>()
+  #held: Promise<void> | undefined
 
   constructor(deps: PipelineDeps) {
     this.#deps = deps
+  }
+
+  /**
+   * Runs `work` (an admin write saving several files) with no run in between, so no run reads
+   * half of it; a run in progress finishes first, and runs asked for meanwhile happen after.
+   * `work` must not wait for a run itself.
+   */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.#running !== undefined || this.#held !== undefined) {
+      await (this.#running ?? this.#held)?.catch(() => undefined)
+    }
+    let release = (): void => undefined
+    this.#held = new Promise<void>((resolve) => (release = resolve))
+    try {
+      return await work()
+    } finally {
+      this.#held = undefined
+      release()
+    }
   }
 
   /** Adds a listener told about every outcome besides `deps.events` (the admin server). */
@@ -89,6 +109,7 @@ export class ConfigPipeline {
     let source: string | undefined = first
     let result: PipelineResult = { status: 'unchanged', version: 0 }
     while (source !== undefined) {
+      while (this.#held !== undefined) await this.#held
       this.#again = undefined
       result = await this.#runOnce(source).catch((err: unknown) => this.#reject(err))
       source = this.#again

@@ -285,12 +285,22 @@ test('reads: the config, a category and an item with ETags, TOML, schema, 404s',
   assert.equal((await call(admin, '/api/v1/config/widgets')).status, 404)
   assert.equal((await call(admin, '/api/v1/nothing')).status, 404)
   assert.equal((await call(admin, '/api/v1/config/versions/999')).status, 404)
+  assert.equal((await call(admin, '/api/v1/status')).json.current.etag, config.headers.etag)
   const schema = await call(admin, '/api/v1/schema')
   assert.equal(schema.json.categories.upstreams.keys.addrs.kind, 'string[]')
   assert.ok(schema.json.pluginCategories.includes('jwt'))
   const ui = await call(admin, '/', { auth: false })
   assert.equal(ui.status, 200)
   assert.match(ui.text, /<div id="app">/)
+  // The first load (HTML, script, stylesheet) stays far below 200 KB gzipped.
+  let bytes = 0
+  for (const file of ['/', '/app.js', '/app.css']) {
+    const res = await call(admin, file, { auth: false, headers: { 'accept-encoding': 'gzip' } })
+    assert.equal(res.status, 200, file)
+    bytes += Number(res.headers['content-length'])
+    if (file === '/app.js') assert.equal(res.headers['content-encoding'], 'gzip')
+  }
+  assert.ok(bytes < 200 * 1024, `${bytes} bytes`)
 })
 
 test('an invalid change gets 422 with every issue and changes neither the running config nor the files', async () => {
@@ -487,6 +497,21 @@ test('validate, publish a set of changes at once, import TOML', async () => {
   assert.deepEqual(res.json.diff, [{ op: 'replace', path: 'upstreams.a.remark' }])
   // The redacted secrets came back as placeholders and kept their values.
   assert.match(readFileSync(join(pingap.dir, 'pingap.toml'), 'utf8'), new RegExp(JWT_SECRET))
+
+  const basicPatch = await call(admin, '/api/v1/config/basic', {
+    method: 'PATCH',
+    headers: { 'if-match': await etagOf('/api/v1/config') },
+    body: { name: 'edge' },
+  })
+  assert.equal(basicPatch.status, 200, basicPatch.text)
+  assert.equal(readFileSync(join(pingap.dir, 'basic.toml'), 'utf8'), '[basic]\nname = "edge"\n')
+  const basicPut = await call(admin, '/api/v1/config/basic', {
+    method: 'PUT',
+    headers: { 'if-match': basicPatch.headers.etag as string, 'content-type': 'application/toml' },
+    body: 'name = "edge2"\n',
+  })
+  assert.equal(basicPut.status, 200, basicPut.text)
+  assert.equal((await call(admin, '/api/v1/config/basic')).json.name, 'edge2')
 })
 
 test('versions: list, show, diff and rollback (a new version with the old content)', async () => {
