@@ -140,6 +140,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       return
     }
     ctx.upstreamStatus = statusCode
+    this.#job.upstream.report?.(this.#backend, statusCode)
     ctx.upstreamTimings.processing = performance.now() - this.#sentAt
     const headers: OutgoingHttpHeaders = {}
     for (const name in upstreamHeaders) {
@@ -240,6 +241,11 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.#job.ctx.trace?.upstreamEnd(err)
+    // No response at all (connect failure, timeout, reset) counts against the backend's
+    // breaker; a keep-alive race or a client that left is not the backend's fault.
+    if (!this.#answered && !this.#job.res.destroyed && !isStaleConnection(err)) {
+      this.#job.upstream.report?.(this.#backend, 0)
+    }
     const retryable = isConnectFailure(err) || (!this.#answered && isStaleConnection(err))
     if (!this.#headWritten && retryable && this.#onRetry(err, this.#backend)) return
     this.#fail(err)

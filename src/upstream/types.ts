@@ -62,10 +62,27 @@ export interface Upstream {
   backendFor(host: string): Backend
   /** Applies a health verdict (from the monitor in this process, or the primary over IPC). */
   setHealthy(address: string, healthy: boolean): void
+  /**
+   * Reports one attempt's outcome to the backend's stats and circuit breaker: the response
+   * status, or 0 when no response came (connect failure, timeout, reset). Optional: upstreams
+   * without breakers may omit it.
+   */
+  report?(backend: Backend, status: number): void
+  /** Circuit-breaker state and window stats per backend address (for metrics and status). */
+  backendStats?(): BackendStatsView[]
   /** Starts discovery timers (DNS). Never called by the pure snapshot build. */
   start(): void
   /** Stops timers and closes pools once in-flight requests finish. */
   close(): Promise<void>
+}
+
+/** One backend's circuit-breaker state and sliding-window statistics. */
+export interface BackendStatsView {
+  readonly address: string
+  /** 0 closed, 1 open, 2 half-open (Pingap's codes). */
+  readonly state: 0 | 1 | 2
+  readonly failurePercent: number
+  readonly requests: number
 }
 
 /** Runs the health checks of one upstream and reports each flip. */

@@ -11,6 +11,13 @@ import { hashConfig } from '../core/hash.ts'
 import { logger } from '../core/logger.ts'
 import { assertUsableIp, formatAddress, parseBackendEntries, type BackendEntry } from './backend.ts'
 import { buildBackends } from './backend-set.ts'
+import {
+  BREAKER_STATE_CODE,
+  breakerSettings,
+  CircuitBreaker,
+  type BreakerSettings,
+  type BreakerState,
+} from './circuit-breaker.ts'
 import { DnsDiscovery, type ResolvedHosts } from './discovery/dns.ts'
 import { discoveryMode, dnsOptions } from './discovery/mode.ts'
 import { parseHealthCheck } from './health/parse.ts'
@@ -18,7 +25,7 @@ import { LruMap } from './lru.ts'
 import { DEFAULT_POOL_SIZE, poolSettings, upstreamOptions, type PoolSettings } from './options.ts'
 import { createPool, originFor } from './pool.ts'
 import { createSelector } from './selectors/index.ts'
-import type { Backend, Selector, Upstream, UpstreamOptions } from './types.ts'
+import type { Backend, BackendStatsView, Selector, Upstream, UpstreamOptions } from './types.ts'
 
 const log = logger.child({ module: 'upstream' })
 
@@ -52,6 +59,11 @@ class PooledUpstream implements Upstream {
   readonly #retiring = new Set<Promise<void>>()
   #backends: readonly Backend[] = []
   #closing: Promise<void> | undefined
+  readonly #breakerSettings: BreakerSettings | undefined
+  /** Stats and breaker per backend address, created on the first report. */
+  readonly #breakers = new Map<string, CircuitBreaker>()
+  /** Addresses whose breaker is not closed: pick() consults breakers only while one is. */
+  readonly #tripped = new Set<string>()
 
   constructor(name: string, conf: UpstreamConf, basic: BasicConf, previous?: Upstream) {
     this.name = name
@@ -60,6 +72,7 @@ class PooledUpstream implements Upstream {
     this.#selector = createSelector(conf.algo, `upstreams.${name}.algo`)
     parseHealthCheck(conf.health_check, `upstreams.${name}.health_check`)
     checkLimits(conf, name)
+    this.#breakerSettings = breakerSettings(conf, name)
     this.hash = hashConfig({
       name,
       conf,
@@ -97,7 +110,49 @@ class PooledUpstream implements Upstream {
       const backend = this.backendFor(ctx.host)
       return exclude?.has(backend) === true ? undefined : backend
     }
-    return this.#selector.select(this.#backends, ctx, exclude)
+    if (this.#tripped.size === 0) return this.#selector.select(this.#backends, ctx, exclude)
+    const now = performance.now()
+    const picked = this.#selector.select(this.#backends, ctx, this.#withTripped(exclude, now))
+    if (picked !== undefined) this.#breakers.get(picked.address)?.picked(now)
+    return picked
+  }
+
+  report(backend: Backend, status: number): void {
+    const settings = this.#breakerSettings
+    if (settings === undefined) return
+    let breaker = this.#breakers.get(backend.address)
+    if (breaker === undefined) {
+      const address = backend.address
+      breaker = new CircuitBreaker(settings, (state) => this.#breakerChanged(address, state))
+      this.#breakers.set(address, breaker)
+    }
+    breaker.report(status, performance.now())
+  }
+
+  backendStats(): BackendStatsView[] {
+    const now = performance.now()
+    return [...this.#breakers].map(([address, breaker]) => ({
+      address,
+      state: BREAKER_STATE_CODE[breaker.state(now)],
+      failurePercent: breaker.stats.failurePercent(now),
+      requests: breaker.stats.requests(now),
+    }))
+  }
+
+  /** `exclude` plus every backend whose breaker refuses a request now. */
+  #withTripped(exclude: ReadonlySet<Backend> | undefined, now: number): ReadonlySet<Backend> {
+    const out = new Set(exclude)
+    for (const backend of this.#backends) {
+      if (!this.#tripped.has(backend.address)) continue
+      if (this.#breakers.get(backend.address)?.admits(now) === false) out.add(backend)
+    }
+    return out
+  }
+
+  #breakerChanged(address: string, state: BreakerState): void {
+    if (state === 'closed') this.#tripped.delete(address)
+    else this.#tripped.add(address)
+    log.warn('circuit breaker state changed', { upstream: this.name, backend: address, state })
   }
 
   backendFor(host: string): Backend {
