@@ -51,3 +51,27 @@ test('a location whose plugin changed is rebuilt, so its chain holds the new plu
   assert.ok(plugins.includes(second.plugins.get('p') as (typeof plugins)[number]))
   await Promise.all([...second.upstreams.values()].map((u) => u.close()))
 })
+
+test('a change that leaves routing alone keeps the matcher and the router; a path change does not', async () => {
+  const deps = buildDeps()
+  const headers = (value: string): string =>
+    `[locations.c]\npath = "/c"\nupstream = "u"\nproxy_set_headers = ["X-V: ${value}"]\n`
+  const first = buildSnapshot(await config(A + B + headers('1')), undefined, 1, deps)
+  const second = buildSnapshot(await config(A + B + headers('2')), first, 2, deps)
+  const web1 = first.servers.get('web')!
+  const web2 = second.servers.get('web')!
+  assert.notEqual(web2.locations.get('c'), web1.locations.get('c'))
+  assert.equal(web2.locations.get('c')!.matcher, web1.locations.get('c')!.matcher)
+  assert.equal(web2.router, web1.router)
+  const rule = web2.locations.get('c')!.headerRules!.set[0]!
+  assert.equal(rule.value({} as Parameters<typeof rule.value>[0]), '2')
+  // Reused again on the next reload: the reuse check compares with the conf it was built from.
+  const third = buildSnapshot(await config(A + B + headers('2')), second, 3, deps)
+  assert.equal(third.servers.get('web')!.locations.get('c'), web2.locations.get('c'))
+  const fourth = buildSnapshot(await config(A + B + C('/moved')), third, 4, deps)
+  const web4 = fourth.servers.get('web')!
+  assert.notEqual(web4.router, web2.router)
+  const input = { host: 'x', path: '/moved/1', query: '', headers: {} }
+  assert.equal(web4.router.route(input)?.location.name, 'c')
+  await Promise.all([...fourth.upstreams.values()].map((u) => u.close()))
+})
