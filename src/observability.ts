@@ -12,10 +12,11 @@ import { configChanges, diffMessage, reloadMessage } from './control/notify-diff
 import type { PipelineEvents } from './control/pipeline.ts'
 import type { ConfigVersion } from './control/versions.ts'
 import { Metrics, type MetricsServer } from './metrics/metrics.ts'
-import type { UpstreamState } from './metrics/scrape-gauges.ts'
+import type { BackendState, UpstreamState } from './metrics/scrape-gauges.ts'
 import { parsePrometheusTarget } from './metrics/target.ts'
 import type { Snapshot } from './runtime/snapshot.ts'
 import { Tracing, checkTracing, type TracedServer } from './tracing/otel.ts'
+import type { Backend, Upstream } from './upstream/types.ts'
 
 const log = logger.child({ module: 'observability' })
 
@@ -48,10 +49,21 @@ interface PoolStats {
   readonly running: number
 }
 
+/** The backends of `u`, with their breaker state and window stats when the upstream keeps them. */
+function withBreakers(u: Upstream, base: (b: Backend) => BackendState): BackendState[] {
+  const views = new Map(u.backendStats?.().map((v) => [v.address, v]))
+  return u.backends.map((b) => {
+    const view = views.get(b.address)
+    if (view === undefined) return base(b)
+    const { failurePercent: failureRate, requests, state: circuitState } = view
+    return { ...base(b), failureRate, requests, circuitState }
+  })
+}
+
 function upstreamStates(snapshot: Snapshot): UpstreamState[] {
   return [...snapshot.upstreams.values()].map((u) => ({
     name: u.name,
-    backends: u.backends.map((b) => {
+    backends: withBreakers(u, (b) => {
       const stats = (b.pool as { stats?: PoolStats }).stats
       return {
         address: b.address,

@@ -19,7 +19,7 @@ export interface BackendState {
   /** Backend stats (spec §3.6), when the upstream keeps them. */
   readonly failureRate?: number
   readonly requests?: number
-  /** 0 closed, 1 half-open, 2 open. */
+  /** 0 closed, 1 open, 2 half-open (Pingap's codes). */
   readonly circuitState?: number
 }
 
@@ -152,7 +152,7 @@ export function registerUpstreamGauges(
   )
   perBackend(
     'pingap_upstream_backend_circuit_state',
-    'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+    'Circuit breaker state: 0 closed, 1 open, 2 half-open',
     (b) => b.circuitState,
   )
 }

@@ -37,6 +37,7 @@ upstream = "flaky"
 [servers.web]
 addr = "127.0.0.1:0"
 locations = ["all"]
+prometheus_metrics = "/metrics"
 `,
       },
       { confPath: 'pingap.toml', waitFor: ['web'] },
@@ -60,6 +61,17 @@ locations = ["all"]
     assert.equal((await request(base, '/')).status, 500)
     assert.equal((await request(base, '/')).status, 500)
     await eventually(() => assert.deepEqual(states(), ['open']))
+
+    const metrics = (await request(base, '/metrics')).body
+    const labels = `upstream="flaky",backend="${upstream.addr}"`
+    assert.match(
+      metrics,
+      new RegExp(`pingap_upstream_backend_circuit_state\\{[^}]*${labels}[^}]*\\} 1`),
+    )
+    assert.match(
+      metrics,
+      new RegExp(`pingap_upstream_backend_failure_rate\\{[^}]*${labels}[^}]*\\} 66\\.`),
+    )
 
     const seen = upstream.seen.length
     const refused = await request(base, '/')
