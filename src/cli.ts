@@ -11,6 +11,7 @@ import { App, buildDeps, checkConfig, checkLoaded } from './app.ts'
 import { Primary } from './cluster/primary.ts'
 import { configuredThreads, parseThreads, threadCount } from './cluster/threads.ts'
 import { runWorker } from './cluster/worker.ts'
+import { ineffectiveNotes } from './config/ineffective.ts'
 import { openConfigStore, type ConfigStore } from './config/store.ts'
 import { MemoryConfigStore } from './config/memory-store.ts'
 import { TEMPLATE_TOML } from './config/template.ts'
@@ -93,6 +94,7 @@ function printConfigErrors(err: unknown): void {
 async function runTest(store: ConfigStore): Promise<number> {
   const snapshot = await checkConfig(store)
   const c = snapshot.config
+  for (const note of ineffectiveNotes(c)) process.stdout.write(`note: ${note}\n`)
   process.stdout.write(
     `config ${store.url} is valid: ${Object.keys(c.servers).length} servers, ` +
       `${Object.keys(c.locations).length} locations, ${Object.keys(c.upstreams).length} upstreams, ` +
