@@ -278,7 +278,7 @@ export function forward(job: ForwardJob, first: Backend): void {
   // its 'close' has fired, so nothing would ever stop a paused relay.
   if (isClientGone(res)) throw new PingapError('PGT_ERR_CLIENT_CLOSED')
   let current: ResponseRelay | undefined
-  const body = hasRequestBody(req)
+  const guarded = hasRequestBody(req)
     ? guardedBody({
         ctx,
         req,
@@ -287,7 +287,8 @@ export function forward(job: ForwardJob, first: Backend): void {
         idleMs: job.server.limits.bodyReadTimeoutMs,
         abort: (err) => current?.abort(err),
       })
-    : null
+    : undefined
+  const body = guarded?.stream ?? null
   const tried = new Set<Backend>()
   let retries = 0
   let staleRetried = false
@@ -333,5 +334,14 @@ export function forward(job: ForwardJob, first: Backend): void {
   res.once('close', () => {
     if (!res.writableFinished) current?.abort(new PingapError('PGT_ERR_CLIENT_CLOSED'))
   })
-  attempt(first)
+  if (guarded === undefined) attempt(first)
+  else {
+    // The upstream is contacted once enough of the body is here (request-body.ts).
+    guarded.ready.then(
+      () => {
+        if (!isClientGone(res)) attempt(first)
+      },
+      (err: unknown) => sendError(req, res, ctx, job.errorTemplate, err),
+    )
+  }
 }

@@ -6,7 +6,10 @@
  * - a client that sends no body bytes for `idleMs` (while the proxy is ready to read) gets 408
  *   and the upstream request is aborted;
  * - a body cut short by the client (FIN or reset before Content-Length is reached) aborts the
- *   upstream request instead of leaving it waiting for bytes that will never come.
+ *   upstream request instead of leaving it waiting for bytes that will never come;
+ * - the upstream is contacted only once HOLD_BYTES of body (or all of it) arrived, as nginx
+ *   buffers `client_body_buffer_size`: a client dripping its body byte by byte holds a client
+ *   connection, not one of the upstream pool's (slowhttptest -B, bench/slowloris.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestContext } from '../core/context.ts'
@@ -17,6 +20,16 @@ import { BodyMeter } from './body-meter.ts'
 export function expectsContinue(req: IncomingMessage): boolean {
   const expect = req.headers.expect
   return req.httpVersionMinor === 1 && expect !== undefined && /100-continue/i.test(expect)
+}
+
+/** Body bytes that must arrive before the upstream is contacted (nginx's 16k default). */
+export const HOLD_BYTES = 16 * 1024
+
+/** A guarded body: the stream to hand upstream, and when to start sending it. */
+export interface GuardedBody {
+  readonly stream: BodyMeter
+  /** Resolves once HOLD_BYTES (or the whole body) arrived; rejects with 408, 413 or 499. */
+  readonly ready: Promise<void>
 }
 
 /** Options of one guarded body. */
@@ -44,7 +57,7 @@ function alreadyAborted(req: IncomingMessage): boolean {
  * Throws (499) when the client already gave up: an empty stream would otherwise reach the
  * upstream as a complete request.
  */
-export function guardedBody(guard: BodyGuard): BodyMeter {
+export function guardedBody(guard: BodyGuard): GuardedBody {
   const { req, res, idleMs, abort } = guard
   // A declared length the body must reach (HTTP/2 ends an aborted stream's body early).
   const declared = Number(req.headers['content-length'] ?? 0)
@@ -52,9 +65,32 @@ export function guardedBody(guard: BodyGuard): BodyMeter {
     throw new PingapError('PGT_ERR_CLIENT_CLOSED')
   }
   const meter = new BodyMeter(guard.ctx, guard.maxBytes)
+  let holding = true
+  let release: () => void = () => undefined
+  let refuse: (err: unknown) => void = () => undefined
+  const ready = new Promise<void>((resolve, reject) => {
+    release = resolve
+    refuse = reject
+  })
+  const start = (): void => {
+    if (!holding) return
+    holding = false
+    release()
+  }
+  // While holding, a failure refuses the request; afterwards undici has the stream and the
+  // dispatch handler reports it.
+  const fail = (err: PingapError): void => {
+    if (holding) {
+      holding = false
+      refuse(err)
+    } else abort(err)
+    meter.destroy(err)
+  }
   // undici reports a failed body through the dispatch handler; once it has let go of the
   // stream, an 'error' nobody listens to would otherwise end the process.
-  meter.on('error', () => undefined)
+  meter.on('error', (err) => {
+    if (holding) fail(err instanceof PingapError ? err : new PingapError('PGT_ERR_CLIENT_CLOSED'))
+  })
   if (expectsContinue(req) && !res.headersSent) res.writeContinue()
   req.pipe(meter)
   let timer: NodeJS.Timeout | undefined
@@ -63,11 +99,7 @@ export function guardedBody(guard: BodyGuard): BodyMeter {
     timer = undefined
   }
   let received = 0
-  const cutShort = (): void => {
-    const err = new PingapError('PGT_ERR_CLIENT_CLOSED')
-    abort(err)
-    meter.destroy(err)
-  }
+  const cutShort = (): void => fail(new PingapError('PGT_ERR_CLIENT_CLOSED'))
   if (idleMs > 0) {
     const fire = (): void => {
       // Paused by back-pressure from the upstream: not the client's fault, wait again.
@@ -76,15 +108,14 @@ export function guardedBody(guard: BodyGuard): BodyMeter {
         return
       }
       stop()
-      const err = new PingapError('PGT_ERR_REQUEST_TIMEOUT')
-      abort(err)
-      meter.destroy(err)
+      fail(new PingapError('PGT_ERR_REQUEST_TIMEOUT'))
     }
     timer = setTimeout(fire, idleMs)
   }
   req.on('data', (chunk: Buffer) => {
     received += chunk.length
     timer?.refresh()
+    if (received >= HOLD_BYTES) start()
   })
   // 'end' rather than `req.complete`: HTTP/2's compatibility request counts an aborted stream
   // as complete.
@@ -93,11 +124,12 @@ export function guardedBody(guard: BodyGuard): BodyMeter {
     ended = true
     stop()
     if (received < declared) cutShort()
+    else start()
   })
   res.once('close', stop)
   req.once('close', () => {
     stop()
     if (!ended) cutShort()
   })
-  return meter
+  return { stream: meter, ready }
 }

@@ -8,6 +8,7 @@ import { openSocket, raw, rawOn } from '../helpers/raw.ts'
 import { rssMb } from '../helpers/proxy.ts'
 import { tally } from '../helpers/tally.ts'
 import { MAX_PIPELINED } from '../../../src/proxy/connection-guard.ts'
+import { HOLD_BYTES } from '../../../src/proxy/request-body.ts'
 
 const H = 'POST / HTTP/1.1\r\nHost: a\r\n'
 
@@ -300,29 +301,37 @@ export function groupA(env: () => HostileEnv): void {
       tally('A22')
     })
 
-    test('A23 truncated body then FIN: the upstream request is aborted', async () => {
+    test('A23 truncated body then FIN: never completed upstream, aborted once started', async () => {
       const e = env()
-      const mark = e.rec.mark()
-      const abandoned = e.rec.abandoned.length
-      const res = await raw(
+      // Short: the upstream is not contacted before HOLD_BYTES arrive, so nothing reaches it.
+      const short = e.rec.mark()
+      const small = await raw(
         e.port,
         'POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello',
-        {
-          end: true,
-          timeoutMs: 5_000,
-        },
+        { end: true, timeoutMs: 5_000 },
       )
-      assert.ok(res.closed)
+      assert.ok(small.closed)
       assert.ok(
-        res.statuses.every((s) => s === 400),
-        res.text,
+        small.statuses.every((s) => s === 400),
+        small.text,
       )
+      await canary(e)
+      assert.equal(e.rec.since(short).bytes, 0, 'a truncated small body reached the upstream')
+      // Long: the upload started upstream and must be cut off, never completed.
+      const mark = e.rec.mark()
+      const abandoned = e.rec.abandoned.length
+      const head = `POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${2 * HOLD_BYTES}\r\n\r\n`
+      const big = await raw(e.port, [head, 'x'.repeat(HOLD_BYTES + 100)], {
+        end: true,
+        timeoutMs: 5_000,
+      })
+      assert.ok(big.closed)
       await eventually(() =>
         assert.ok(e.rec.abandoned.slice(abandoned).some((l) => l.startsWith('POST /upload'))),
       )
       assert.equal(e.rec.unexpected(mark).length, 0, 'the short request was completed upstream')
       await canary(e)
-      tally('A23')
+      tally('A23', 2)
     })
 
     test('A24 GET with a body is forwarded with its framing', async () => {
