@@ -3,6 +3,7 @@
  * read the snapshot once → parse and normalise the target → route → limits → early_request
  * plugins → rewrite → request and proxy_upstream plugins → pick a backend → forward.
  */
+import { answerChallenge } from '../acme/challenge.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestContext } from '../core/context.ts'
 import { PingapError } from '../core/errors.ts'
@@ -199,6 +200,8 @@ async function proxyRequest(
 export function createHandler(runtime: Runtime, serverName: string, observer: RequestObserver) {
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const snapshot = runtime.current // read once: this request never sees a reload
+    // ACME HTTP-01 challenges are answered before routing (spec §11.3).
+    if (snapshot.tls.http01 && answerChallenge(snapshot.config, req, res)) return
     const metrics = observer.metrics
     if (metrics !== undefined && isScrape(metrics, serverName, req)) {
       void answerScrape(metrics, req, res)

@@ -15,6 +15,7 @@ import {
   sniKey,
   type LoadedCertificate,
 } from './certificate.ts'
+import { acmeSettings, usesHttp01 } from './acme-conf.ts'
 import { LeafMinter } from './mint.ts'
 
 const log = logger.child({ module: 'tls' })
@@ -55,9 +56,12 @@ export class SniStore {
   readonly #byName = new Map<string, SniEntry>()
   readonly #default: SniEntry | undefined
   readonly #entries: ReadonlyMap<string, SniEntry>
+  /** Some certificate is validated by ACME HTTP-01: plain servers answer challenges. */
+  readonly http01: boolean
 
-  constructor(entries: ReadonlyMap<string, SniEntry>) {
+  constructor(entries: ReadonlyMap<string, SniEntry>, http01 = false) {
     this.#entries = entries
+    this.http01 = http01
     let fallback: SniEntry | undefined
     // Sorted by item name, so the winner of a name claimed twice does not depend on file order.
     for (const name of [...entries.keys()].sort()) {
@@ -150,8 +154,10 @@ export function buildSniStore(
   const entries = new Map<string, SniEntry>()
   const errors: ConfigError[] = []
   for (const [name, conf] of Object.entries(certificates)) {
-    if (!hasKeyPair(conf)) continue
     try {
+      // The ACME keys are checked here too, so `-t` reports them.
+      acmeSettings(name, conf)
+      if (!hasKeyPair(conf)) continue
       entries.set(name, loadEntry(name, conf, previous))
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err
@@ -159,7 +165,7 @@ export function buildSniStore(
     }
   }
   if (errors.length > 0) throw new ConfigErrors(errors)
-  return new SniStore(entries)
+  return new SniStore(entries, usesHttp01({ certificates }))
 }
 
 /** An empty store (no TLS server can complete a handshake). */
