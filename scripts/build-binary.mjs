@@ -2,7 +2,7 @@
 // dependency into one CommonJS file, Node's SEA support turns it (with the admin UI as assets)
 // into a blob, and postject injects the blob into a copy of this node binary.
 //
-//   node scripts/build-binary.mjs [--out <dir>]      (default dist/sea; run `npm run build` first)
+//   node scripts/build-binary.mjs [--out <dir>]      (default dist-sea/; run `npm run build` first)
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import {
@@ -20,7 +20,7 @@ import { inject } from 'postject'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const outIndex = process.argv.indexOf('--out')
-const out = resolve(outIndex > 0 ? process.argv[outIndex + 1] : join(root, 'dist', 'sea'))
+const out = resolve(outIndex > 0 ? process.argv[outIndex + 1] : join(root, 'dist-sea'))
 const ui = join(root, 'dist', 'admin-ui')
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 const log = (text) => process.stdout.write(`build-binary: ${text}\n`)
