@@ -42,7 +42,17 @@ const layers = {
 const all = Object.keys(layers)
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-sea/', '.build/', 'coverage/', 'node_modules/', 'src/admin/ui/', 'bin/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-sea/',
+      '.build/',
+      'coverage/',
+      'node_modules/',
+      'src/admin/ui/',
+      'bin/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
