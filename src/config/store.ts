@@ -3,6 +3,7 @@
  * an implementation from the `-c` value (spec §1.2, §12).
  */
 import { ConfigError } from '../core/errors.ts'
+import { EtcdConfigStore } from './etcd-store.ts'
 import { FileConfigStore } from './file-store.ts'
 import { MemoryConfigStore } from './memory-store.ts'
 import type { ConfigCategory, LoadedConfig, RawTable } from './types.ts'
@@ -26,14 +27,11 @@ export interface ConfigStoreOptions {
 }
 
 /**
- * Opens the store named by `url`: `etcd://…` (not supported yet), `memory://` (empty, in
- * memory), otherwise a file or directory path with an optional `file://` prefix and
+ * Opens the store named by `url`: `etcd://hosts/prefix?…`, `memory://` (empty, in memory), otherwise a file or directory path with an optional `file://` prefix and
  * `?separation=true`.
  */
 export function openConfigStore(url: string, options: ConfigStoreOptions = {}): ConfigStore {
-  if (url.startsWith('etcd://')) {
-    throw new ConfigError('PGT_ERR_CONFIG_INVALID', url, ['etcd is not supported yet'])
-  }
+  if (url.startsWith('etcd://')) return new EtcdConfigStore(url)
   if (url.startsWith('memory://')) return new MemoryConfigStore({}, url)
   if (/\.(hcl|kdl)(\?|$)/.test(url)) {
     throw new ConfigError('PGT_ERR_CONFIG_INVALID', url, [

@@ -64,12 +64,13 @@ describe('memory store', () => {
     })
   })
 
-  test('openConfigStore: memory:// is an empty memory store; etcd is refused for now', async () => {
+  test('openConfigStore: memory:// is an empty memory store; etcd:// needs a host', async () => {
     assert.deepEqual((await openConfigStore('memory://').load()).raw, {})
-    assert.throws(
-      () => openConfigStore('etcd://127.0.0.1:2379/pingap'),
-      /etcd is not supported yet/,
+    assert.equal(
+      openConfigStore('etcd://127.0.0.1:2379/pingap').url,
+      'etcd://127.0.0.1:2379/pingap',
     )
+    assert.throws(() => openConfigStore('etcd:///pingap'), /names no host/)
     assert.throws(() => openConfigStore('/etc/pingap/pingap.hcl'), /HCL and KDL/)
   })
 })
