@@ -7,6 +7,7 @@
  * BENCH_THREADS, BENCH_CONNECTIONS, BENCH_PIN, BENCH_SCENARIOS).
  */
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -128,16 +129,31 @@ directory = "memory://?max_size=64mb"
   return conf
 }
 
+/** CPU time (user + system) a process has used, in µs, from /proc (clock ticks of 10 ms). */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return 0
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+/** A wrk run plus the CPU the proxy spent per request: steadier than req/s on a busy machine. */
+interface Measured extends WrkResult {
+  cpuMicrosPerRequest: number
+}
+
 async function measure(
   url: string,
   proc: Tracked,
   script: string,
   s: { threads: number; connections: number; duration: number; warmup: number },
   cpu: string | undefined,
-): Promise<WrkResult> {
+): Promise<Measured> {
   await waitForHttp(url, proc)
   await runWrk(url, { ...s, duration: s.warmup, cpus: cpu }, script)
-  return runWrk(url, { ...s, cpus: cpu }, script)
+  const before = cpuMicros(proc.child.pid)
+  const result = await runWrk(url, { ...s, cpus: cpu }, script)
+  const used = cpuMicros(proc.child.pid) - before
+  return { ...result, cpuMicrosPerRequest: used / Math.max(1, result.requests) }
 }
 
 async function main(): Promise<void> {
@@ -159,7 +175,10 @@ async function main(): Promise<void> {
   if (load > 0.5) console.error(`# warning: load average ${load.toFixed(2)}: figures will be noisy`)
   const pin = pins()
   const dir = await mkdtemp(join(tmpdir(), 'pingap-bench-content-'))
-  const results: Record<string, { nginx: WrkResult; pingap: WrkResult; ratio: number }> = {}
+  const results: Record<
+    string,
+    { nginx: Measured; pingap: Measured; ratio: number; cpuRatio: number }
+  > = {}
   try {
     const www = join(dir, 'www')
     await mkdir(www)
@@ -200,18 +219,26 @@ async function main(): Promise<void> {
         pin.others,
       )
       await stopProcess(pingap)
-      results[scenario] = { nginx: n, pingap: p, ratio: p.requestsPerSecond / n.requestsPerSecond }
+      results[scenario] = {
+        nginx: n,
+        pingap: p,
+        ratio: p.requestsPerSecond / n.requestsPerSecond,
+        cpuRatio: n.cpuMicrosPerRequest / p.cpuMicrosPerRequest,
+      }
     }
   } finally {
     await stopAll()
     await rm(dir, { recursive: true, force: true })
   }
-  console.log('scenario   nginx req/s  pingap-ts req/s  ratio  pingap p99')
+  console.log(
+    'scenario   nginx req/s  pingap-ts req/s  ratio  nginx µs CPU/req  pingap-ts µs CPU/req  CPU ratio',
+  )
   for (const [name, r] of Object.entries(results)) {
     console.log(
       `${name.padEnd(10)} ${Math.round(r.nginx.requestsPerSecond).toString().padStart(11)}  ` +
         `${Math.round(r.pingap.requestsPerSecond).toString().padStart(15)}  ${r.ratio.toFixed(2)}x  ` +
-        `${(r.pingap.latency.p99 / 1000).toFixed(2)}ms`,
+        `${r.nginx.cpuMicrosPerRequest.toFixed(0).padStart(16)}  ` +
+        `${r.pingap.cpuMicrosPerRequest.toFixed(0).padStart(20)}  ${r.cpuRatio.toFixed(2)}x`,
     )
   }
   const out = new URL('../../bench/results/content-latest.json', import.meta.url)

@@ -118,23 +118,34 @@ async function cachedFacts(
   return facts
 }
 
-async function serve(
+/** Dispatches on what the path is; synchronous when its facts are cached. */
+function answer(
   conf: DirectoryConf,
   cache: FileFactsCache,
   ctx: RequestContext,
   decoded: DecodedPath & { ok: true },
-): Promise<HttpResponse> {
-  let facts: FileFacts | 'forbidden'
-  try {
-    facts = await cachedFacts(conf, cache, join(conf.root, ...decoded.segments))
-  } catch (err) {
-    return ioFailure(err, ctx.path)
-  }
+  facts: FileFacts | 'forbidden',
+): HttpResponse | Promise<HttpResponse> {
   if (facts === 'forbidden') return forbidden(ctx.path)
   if (facts.st.isDirectory()) return serveDirectory(conf, cache, ctx, facts.path, decoded)
   // FIFOs, sockets and devices are never opened: reading a FIFO would hang the request.
   if (!facts.st.isFile()) return notFound()
   return serveFile(conf, ctx, facts)
+}
+
+function serve(
+  conf: DirectoryConf,
+  cache: FileFactsCache,
+  ctx: RequestContext,
+  decoded: DecodedPath & { ok: true },
+): HttpResponse | Promise<HttpResponse> {
+  const path = join(conf.root, ...decoded.segments)
+  const cached = cache.get(path, Date.now())
+  if (cached !== undefined) return answer(conf, cache, ctx, decoded, cached)
+  return cachedFacts(conf, cache, path).then(
+    (facts) => answer(conf, cache, ctx, decoded, facts),
+    (err: unknown) => ioFailure(err, ctx.path),
+  )
 }
 
 /** Static files from `path`; see docs/plugins/directory.md. */

@@ -9,18 +9,26 @@ import type { RequestContext } from '../../../core/context.ts'
 import type { HttpResponse } from '../../../core/http-response.ts'
 import { notModified, rangeApplies } from '../directory/conditional.ts'
 import { contentRange, evaluateRange, unsatisfiedRange } from '../directory/range.ts'
-import type { StoredResponse } from './store.ts'
+import type { StoredMeta, StoredResponse } from './store.ts'
 
 const EMPTY = Buffer.alloc(0)
 
-function toHeaders(entries: ReadonlyArray<readonly [string, string]>): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {}
-  for (const [name, value] of entries) {
-    const old = headers[name]
-    if (old === undefined) headers[name] = value
-    else headers[name] = Array.isArray(old) ? [...old, value] : [String(old), value]
+/** Header maps of stored responses, built once per entry and copied per hit. */
+const headerMaps = new WeakMap<StoredMeta, Readonly<OutgoingHttpHeaders>>()
+
+function toHeaders(meta: StoredMeta): OutgoingHttpHeaders {
+  let map = headerMaps.get(meta)
+  if (map === undefined) {
+    const headers: OutgoingHttpHeaders = {}
+    for (const [name, value] of meta.headers) {
+      const old = headers[name]
+      if (old === undefined) headers[name] = value
+      else headers[name] = Array.isArray(old) ? [...old, value] : [String(old), value]
+    }
+    map = Object.freeze(headers)
+    headerMaps.set(meta, map)
   }
-  return headers
+  return { ...map }
 }
 
 function dateMs(value: unknown): number | undefined {
@@ -36,16 +44,18 @@ export function hitResponse(
   now: number,
 ): HttpResponse {
   const { meta } = stored
-  const headers = toHeaders(meta.headers)
+  const headers = toHeaders(meta)
   headers['age'] = String(Math.max(0, Math.floor((now - meta.storedAt) / 1000)) + meta.age)
   const etag = typeof headers['etag'] === 'string' ? headers['etag'] : undefined
-  const modified = dateMs(headers['last-modified'])
+  const conditional =
+    ctx.headers['if-modified-since'] !== undefined || ctx.headers['if-range'] !== undefined
+  const modified = conditional ? dateMs(headers['last-modified']) : undefined
   const ok = meta.status === 200
   if (ok && notModified(ctx.headers, etag, modified)) {
     return { status: 304, headers, body: EMPTY, viaResponseHooks: true }
   }
   const range =
-    ok && rangeApplies(ctx.headers, etag, modified)
+    ok && ctx.headers.range !== undefined && rangeApplies(ctx.headers, etag, modified)
       ? evaluateRange(ctx.headers.range, meta.size)
       : ({ kind: 'none' } as const)
   if (range.kind === 'unsatisfiable') {

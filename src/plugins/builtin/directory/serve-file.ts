@@ -26,20 +26,25 @@ function disposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
 }
 
-/** Answers one regular file: 200, 206, 304 or 416. */
-export async function serveFile(
-  conf: DirectoryConf,
-  ctx: RequestContext,
-  facts: FileFacts,
-): Promise<HttpResponse> {
-  const { path, st } = facts
-  const name = basename(path)
+interface FileHead {
+  readonly headers: OutgoingHttpHeaders
+  readonly etag: string
+  readonly caching: { maxAge?: number; private?: boolean }
+}
+
+/** Head parts of a file, computed once per facts entry (type, validators, fixed headers). */
+const heads = new WeakMap<FileFacts, FileHead>()
+
+function fileHead(conf: DirectoryConf, facts: FileFacts): FileHead {
+  let head = heads.get(facts)
+  if (head !== undefined) return head
+  const name = basename(facts.path)
   const type = contentType(conf, name)
-  const etag = weakEtag(st.size, st.mtimeMs)
+  const etag = weakEtag(facts.st.size, facts.st.mtimeMs)
   const headers: OutgoingHttpHeaders = {
     'content-type': type,
     etag,
-    'last-modified': httpDate(st.mtimeMs),
+    'last-modified': httpDate(facts.st.mtimeMs),
     'accept-ranges': 'bytes',
   }
   if (conf.download) headers['content-disposition'] = disposition(name)
@@ -49,13 +54,32 @@ export async function serveFile(
     conf.maxAge > 0 && !type.startsWith('text/html')
       ? { maxAge: conf.maxAge, private: conf.private }
       : {}
+  head = { headers: Object.freeze(headers), etag, caching }
+  heads.set(facts, head)
+  return head
+}
+
+/**
+ * Answers one regular file: 200, 206, 304 or 416. Synchronous unless a slice of a file must be
+ * read from disk.
+ */
+export function serveFile(
+  conf: DirectoryConf,
+  ctx: RequestContext,
+  facts: FileFacts,
+): HttpResponse | Promise<HttpResponse> {
+  const { path, st } = facts
+  const base = fileHead(conf, facts)
+  const { etag, caching } = base
+  const headers: OutgoingHttpHeaders = { ...base.headers }
   if (notModified(ctx.headers, etag, st.mtimeMs)) {
     return { status: 304, headers, body: EMPTY, ...caching }
   }
   const size = st.size
-  const range = rangeApplies(ctx.headers, etag, st.mtimeMs)
-    ? evaluateRange(ctx.headers.range, size)
-    : ({ kind: 'none' } as const)
+  const range =
+    ctx.headers.range !== undefined && rangeApplies(ctx.headers, etag, st.mtimeMs)
+      ? evaluateRange(ctx.headers.range, size)
+      : ({ kind: 'none' } as const)
   if (range.kind === 'unsatisfiable') {
     headers['content-range'] = unsatisfiedRange(size)
     return { status: 416, headers, body: EMPTY }
@@ -72,8 +96,7 @@ export async function serveFile(
     return { status, headers, body, ...caching }
   }
   if (length <= conf.chunkSize && ctx.method !== 'HEAD') {
-    const body = await readSlice(path, start, length)
-    return { status, headers, body, ...caching }
+    return readSlice(path, start, length).then((body) => ({ status, headers, body, ...caching }))
   }
   const stream = fileStream(path, start, end, conf.readSize)
   return { status, headers, body: EMPTY, stream, length, ...caching }
