@@ -7,7 +7,7 @@ import { Agent, type IncomingMessage, STATUS_CODES } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
-import { createProxyServer } from 'http-proxy-3'
+import type { ProxyServer } from 'http-proxy-3'
 import { PingapError } from '../core/errors.ts'
 import type { HttpResponse } from '../core/http-response.ts'
 import { logger } from '../core/logger.ts'
@@ -17,6 +17,24 @@ import { renderErrorPage, toPingapError } from './send.ts'
 import { buildUpstreamHeaders } from './upstream-headers.ts'
 
 const log = logger.child({ module: 'upgrade' })
+
+let tunnelProxy: Promise<ProxyServer> | undefined
+
+/**
+ * http-proxy-3 (and its dependencies) cost ~12 MB of memory: it is loaded on the first
+ * WebSocket, not at start-up. One proxy server serves every listener.
+ */
+function loadTunnelProxy(): Promise<ProxyServer> {
+  tunnelProxy ??= import('http-proxy-3').then(({ createProxyServer }) => {
+    const proxy = createProxyServer({ ws: true, xfwd: false, changeOrigin: false })
+    proxy.on('error', (err, _req, socket) => {
+      log.warn('tunnel failed', { err })
+      if (socket !== undefined && 'destroy' in socket) (socket as Duplex).destroy()
+    })
+    return proxy
+  })
+  return tunnelProxy
+}
 
 function writeRaw(socket: Duplex, response: HttpResponse): void {
   if (socket.destroyed) return
@@ -53,13 +71,8 @@ export function createUpgradeHandler(
   serverName: () => string,
   tunnels: Set<Socket>,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const proxy = createProxyServer({ ws: true, xfwd: false, changeOrigin: false })
   const agent = new Agent({ keepAlive: true })
   const tlsAgent = new HttpsAgent({ keepAlive: true })
-  proxy.on('error', (err, _req, socket) => {
-    log.warn('tunnel failed', { err })
-    if (socket !== undefined && 'destroy' in socket) (socket as Duplex).destroy()
-  })
 
   return (req, socket, head) => {
     const snapshot = runtime.current
@@ -89,7 +102,7 @@ export function createUpgradeHandler(
       if (location === undefined)
         throw new PingapError('PGT_ERR_ROUTE_NOT_FOUND', [ctx.host, ctx.path])
       runRequestPlugins(ctx, location)
-        .then((response) => {
+        .then(async (response) => {
           if (response !== undefined) {
             writeRaw(socket, response)
             return
@@ -103,6 +116,7 @@ export function createUpgradeHandler(
           req.url = ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`
           req.headers = buildUpstreamHeaders(ctx, location.headerRules, true)
           const tls = upstream.options.tls
+          const proxy = await loadTunnelProxy()
           proxy.ws(req, socket, head, {
             target: `${tls ? 'https' : 'http'}://${backend.address}`,
             agent: tls ? tlsAgent : agent,
