@@ -99,7 +99,7 @@ export class Observability {
     this.#snapshot = snapshot
     this.notifier.configure(config.basic)
     await this.tracing.sync(tracedServers(config))
-    this.metrics.apply(metricsServers(config), [...snapshot.upstreams.keys()])
+    await this.metrics.apply(metricsServers(config), [...snapshot.upstreams.keys()])
     this.metrics.configOutcome('applied', snapshot.version)
   }
 

@@ -22,9 +22,9 @@ function measure(fn: () => void, iterations = 200_000, rounds = 7): number {
   return best
 }
 
-function families(): () => void {
+async function families(): Promise<() => void> {
   const m = new Metrics({ defaultMetrics: false })
-  m.apply([{ name: 'web', locations: ['api'], prometheusMetrics: '/metrics' }], ['app'])
+  await m.apply([{ name: 'web', locations: ['api'], prometheusMetrics: '/metrics' }], ['app'])
   const ctx = fakeContext({
     serverName: 'web',
     location: 'api',
@@ -104,7 +104,7 @@ async function spans(): Promise<{ run: () => void; stop: () => Promise<void> }> 
 async function scrape(locations: number): Promise<{ ms: number; bytes: number }> {
   const m = new Metrics({ defaultMetrics: true })
   const names = Array.from({ length: locations }, (_, i) => `location-${i}`)
-  m.apply([{ name: 'web', locations: names, prometheusMetrics: '/metrics' }], ['app'])
+  await m.apply([{ name: 'web', locations: names, prometheusMetrics: '/metrics' }], ['app'])
   for (const name of names) {
     const rec = m.recorderFor('web', name)!
     for (const status of [200, 404, 502]) {
@@ -123,7 +123,7 @@ async function scrape(locations: number): Promise<{ ms: number; bytes: number }>
   return { ms: best, bytes }
 }
 
-const recordNs = measure(families())
+const recordNs = measure(await families())
 const promNs = measure(promClient())
 const traced = await spans()
 const spanNs = measure(traced.run, 50_000, 5)

@@ -1,11 +1,10 @@
 /**
- * Every metric pingap-ts exposes, defined in one place: Pingap's names, types, labels and
- * buckets (spec §10.1), plus the process and control-plane gauges a Node.js process adds
- * (docs/observability.md lists them all). `server` is a label on every per-request metric, as
- * Pingap's per-server const label.
+ * The metrics pingap-ts records itself, defined in one place: Pingap's names, types, labels
+ * and buckets (spec §10.1) and the control-plane metrics (docs/observability.md lists them
+ * all; the gauges read at scrape time are in scrape-gauges.ts). `server` is a label on every
+ * per-request metric, as Pingap's per-server const label. Nothing here loads prom-client.
  */
-import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client'
-import { CounterFamily, GaugeFamily, HistogramFamily, type AnyFamily } from './families.ts'
+import { CounterFamily, GaugeFamily, HistogramFamily } from './families.ts'
 
 /** Prometheus' default buckets, which Pingap uses for its timings (seconds). */
 export const TIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const
@@ -146,50 +145,35 @@ export function pluginFamilies() {
 }
 
 /** Control-plane metrics: config versions, reloads and health transitions. */
-export function controlMetrics(registry: Registry) {
-  const registers = [registry]
+export function controlFamilies() {
+  const version = new GaugeFamily(
+    'pingap_config_version',
+    'Number of the config version being served',
+  )
+  version.aggregator = 'max'
+  const success = new GaugeFamily(
+    'pingap_config_last_reload_success',
+    '1 when the last config reload was applied (or unchanged), 0 when it was rejected',
+  )
+  success.aggregator = 'min'
+  const time = new GaugeFamily(
+    'pingap_config_last_reload_timestamp_seconds',
+    'Unix time of the last config reload attempt',
+  )
+  time.aggregator = 'max'
   return {
-    configVersion: new Gauge({
-      name: 'pingap_config_version',
-      help: 'Number of the config version being served',
-      aggregator: 'max',
-      registers,
-    }),
-    lastReloadSuccess: new Gauge({
-      name: 'pingap_config_last_reload_success',
-      help: '1 when the last config reload was applied (or unchanged), 0 when it was rejected',
-      aggregator: 'min',
-      registers,
-    }),
-    lastReloadTime: new Gauge({
-      name: 'pingap_config_last_reload_timestamp_seconds',
-      help: 'Unix time of the last config reload attempt',
-      aggregator: 'max',
-      registers,
-    }),
-    reloads: new Counter({
-      name: 'pingap_config_reloads_total',
-      help: 'Config reload attempts by result (applied, unchanged, rejected)',
-      labelNames: ['result'],
-      registers,
-    }),
-    healthTransitions: new Counter({
-      name: 'pingap_upstream_backend_transitions_total',
-      help: 'Health-check verdict changes of a backend, by new state',
-      labelNames: ['upstream', 'backend', 'state'],
-      registers,
-    }),
+    configVersion: version,
+    lastReloadSuccess: success,
+    lastReloadTime: time,
+    reloads: new CounterFamily(
+      'pingap_config_reloads_total',
+      'Config reload attempts by result (applied, unchanged, rejected)',
+      ['result'],
+    ),
+    healthTransitions: new CounterFamily(
+      'pingap_upstream_backend_transitions_total',
+      'Health-check verdict changes of a backend, by new state',
+      ['upstream', 'backend', 'state'],
+    ),
   }
-}
-
-/** Registers the families and Node's default metrics (event loop, heap, GC, fds) in `registry`. */
-export function registerAll(
-  registry: Registry,
-  families: readonly AnyFamily[],
-  defaultMetrics: boolean,
-): void {
-  // prom-client types registerMetric() with its own classes; a family has the same shape.
-  for (const family of families)
-    registry.registerMetric(family as unknown as Parameters<Registry['registerMetric']>[0])
-  if (defaultMetrics) collectDefaultMetrics({ register: registry })
 }

@@ -18,12 +18,15 @@ export interface SampleJson {
   metricName?: string
 }
 
+/** How prom-client's AggregatorRegistry combines the workers' values of a metric. */
+export type Aggregator = 'sum' | 'max' | 'min'
+
 /** prom-client's JSON form of one metric (what `Registry.getMetricsAsJSON()` returns). */
 export interface MetricJson {
   name: string
   help: string
   type: FamilyType
-  aggregator: 'sum'
+  aggregator: Aggregator
   values: SampleJson[]
 }
 
@@ -89,7 +92,8 @@ abstract class Family<S> {
   readonly name: string
   readonly help: string
   readonly labelNames: readonly string[]
-  readonly aggregator = 'sum' as const
+  /** Cluster aggregation (prom-client); `sum` unless a family says otherwise. */
+  aggregator: Aggregator = 'sum'
   abstract readonly type: FamilyType
   readonly #entries = new Map<string, Entry<S>>()
 

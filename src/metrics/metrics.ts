@@ -1,27 +1,28 @@
 /**
- * The metrics of one process: a prom-client Registry holding every metric (definitions.ts),
- * recorders bound per (server, location) and (server, upstream), and the scrape renderer.
+ * The metrics of one process: the metric families (definitions.ts), recorders bound per
+ * (server, location) and (server, upstream), and the scrape renderer. prom-client (its
+ * Registry, Node's default metrics, the scrape-time gauges: registry.ts) is loaded with
+ * `import()` once a server sets `prometheus_metrics`; until then metrics cost nothing.
  *
  * Invariant: series exist only for locations and upstreams of the version being served
  * (`retain()` drops the others on reload) and only once they saw a request, so the series
  * count is bounded by the config, never by the traffic.
  *
- * Cluster mode: `registry` is a plain prom-client Registry; a worker hands it to
- * `AggregatorRegistry.setRegistries([metrics.registry])` and the primary sums the workers
+ * Cluster mode: `await metrics.registryReady()` is a plain prom-client Registry; a worker hands
+ * it to `AggregatorRegistry.setRegistries([registry])` and the primary sums the workers
  * with `AggregatorRegistry#clusterMetrics()` (every family here returns prom-client's JSON
  * shape from `get()`).
  */
-import { Registry } from 'prom-client'
-import { controlMetrics, pluginFamilies, registerAll, requestFamilies } from './definitions.ts'
+import type { Registry } from 'prom-client'
+import { controlFamilies, pluginFamilies, requestFamilies } from './definitions.ts'
 import { isFamily, type AnyFamily } from './families.ts'
 import { Pushers } from './push.ts'
 import { LocationRecorder, UpstreamRecorder, type RequestFamilies } from './recorders.ts'
-import {
-  registerProcessGauges,
-  registerUpstreamGauges,
-  type UpstreamSource,
-} from './scrape-gauges.ts'
+import type { UpstreamSource } from './scrape-gauges.ts'
 import { parsePrometheusTarget, type PrometheusTarget } from './target.ts'
+
+/** The text exposition format's Content-Type (prom-client's PROMETHEUS_CONTENT_TYPE). */
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 export interface MetricsOptions {
   /** Register Node's default metrics (event loop, heap, GC …); default true. */
@@ -42,13 +43,13 @@ export interface MetricsServer {
   readonly prometheusMetrics: string | undefined
 }
 
-type RenderOne = (metric: unknown) => Promise<string>
-
 export class Metrics {
-  readonly registry = new Registry()
   readonly families: RequestFamilies
   readonly plugins: ReturnType<typeof pluginFamilies>
-  readonly control: ReturnType<typeof controlMetrics>
+  readonly control: ReturnType<typeof controlFamilies>
+  readonly #all: readonly AnyFamily[]
+  readonly #defaultMetrics: boolean
+  #registry: Promise<Registry> | undefined
   readonly #locations = new Map<string, Map<string, LocationRecorder>>()
   readonly #upstreams = new Map<string, Map<string, UpstreamRecorder>>()
   readonly #pushers: Pushers
@@ -60,19 +61,34 @@ export class Metrics {
   constructor(options: MetricsOptions = {}) {
     this.families = requestFamilies()
     this.plugins = pluginFamilies()
-    const all: AnyFamily[] = [...Object.values(this.families), ...Object.values(this.plugins)]
-    registerAll(this.registry, all, options.defaultMetrics ?? true)
-    this.control = controlMetrics(this.registry)
-    registerProcessGauges(this.registry)
-    registerUpstreamGauges(this.registry, () => this.#source)
-    this.#pushers = new Pushers(() => this.render(), this.registry.contentType)
+    this.control = controlFamilies()
+    this.#all = [
+      ...Object.values(this.families),
+      ...Object.values(this.plugins),
+      ...Object.values(this.control),
+    ]
+    this.#defaultMetrics = options.defaultMetrics ?? true
+    this.#pushers = new Pushers(() => this.render(), CONTENT_TYPE)
+  }
+
+  /** The prom-client Registry holding every metric, loaded on first use. */
+  registryReady(): Promise<Registry> {
+    this.#registry ??= import('./registry.ts').then(({ buildRegistry }) =>
+      buildRegistry({
+        families: this.#all,
+        defaultMetrics: this.#defaultMetrics,
+        upstreams: () => this.#source,
+      }),
+    )
+    return this.#registry
   }
 
   /**
-   * Applies a config version: pull paths, pushers, and the series kept. Throws ConfigError
-   * (changing nothing) for an invalid `prometheus_metrics`.
+   * Applies a config version: pull paths, pushers, and the series kept; loads prom-client when
+   * a server exports metrics. Throws ConfigError (changing nothing) for an invalid
+   * `prometheus_metrics`.
    */
-  apply(servers: readonly MetricsServer[], upstreams: readonly string[]): void {
+  async apply(servers: readonly MetricsServer[], upstreams: readonly string[]): Promise<void> {
     const pulls = new Map<string, string>()
     const recording = new Set<string>()
     const pushes: Array<Extract<PrometheusTarget, { kind: 'push' }>> = []
@@ -86,6 +102,8 @@ export class Metrics {
       if (target.kind === 'pull') pulls.set(s.name, target.path)
       else pushes.push(target)
     }
+    // Loaded before the first scrape can arrive, so Node's default metrics start counting now.
+    if (recording.size > 0) await this.registryReady()
     this.#pullPaths = pulls
     this.#recording = recording
     this.#pushers.sync(pushes)
@@ -104,7 +122,7 @@ export class Metrics {
 
   /** The Content-Type of `render()`'s text. */
   get contentType(): string {
-    return this.registry.contentType
+    return CONTENT_TYPE
   }
 
   /** The recorder of a request, or undefined when its server does not export metrics. */
@@ -149,19 +167,17 @@ export class Metrics {
 
   /** Records a config pipeline outcome (`pingap_config_*`). */
   configOutcome(result: 'applied' | 'unchanged' | 'rejected', version?: number): void {
-    this.control.reloads.inc({ result })
-    this.control.lastReloadSuccess.set(result === 'rejected' ? 0 : 1)
-    this.control.lastReloadTime.set(Date.now() / 1000)
-    if (version !== undefined && result !== 'rejected') this.control.configVersion.set(version)
+    const c = this.control
+    c.reloads.child(result).inc()
+    c.lastReloadSuccess.child().set(result === 'rejected' ? 0 : 1)
+    c.lastReloadTime.child().set(Date.now() / 1000)
+    if (version !== undefined && result !== 'rejected') c.configVersion.child().set(version)
   }
 
   /** Records a health-check flip of one backend. */
   healthChanged(upstream: string, backend: string, healthy: boolean): void {
-    this.control.healthTransitions.inc({
-      upstream,
-      backend,
-      state: healthy ? 'healthy' : 'unhealthy',
-    })
+    const state = healthy ? 'healthy' : 'unhealthy'
+    this.control.healthTransitions.child(upstream, backend, state).inc()
   }
 
   /** Drops the series of servers, locations and upstreams that `served` no longer has. */
@@ -178,6 +194,7 @@ export class Metrics {
         if (!upstreams.has(name) || !served.servers.has(server)) byName.delete(name)
       }
     }
+    this.control.healthTransitions.removeWhere(([upstream = '']) => !upstreams.has(upstream))
     for (const family of Object.values(this.families)) {
       const byUpstream = family.labelNames[1] === 'upstream'
       family.removeWhere(([server = '', second = '']) => {
@@ -190,10 +207,11 @@ export class Metrics {
 
   /** Renders every metric in the text exposition format (families without prom-client). */
   async render(): Promise<string> {
-    const registry = this.registry as unknown as { getMetricsAsString: RenderOne }
+    const registry = await this.registryReady()
+    const { renderWithPromClient } = await import('./registry.ts')
     const parts = await Promise.all(
-      (this.registry.getMetricsAsArray() as unknown[]).map((metric) => {
-        if (!isFamily(metric)) return registry.getMetricsAsString.call(this.registry, metric)
+      (registry.getMetricsAsArray() as unknown[]).map((metric) => {
+        if (!isFamily(metric)) return renderWithPromClient(registry, metric)
         const lines: string[] = []
         metric.render(lines)
         return Promise.resolve(lines.join('\n'))

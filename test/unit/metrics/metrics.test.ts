@@ -14,7 +14,7 @@ function servers(prometheusMetrics: string | undefined, locations = ['api', 'web
 describe('Metrics', () => {
   test('records a request into the location, status class and upstream series', async () => {
     const m = new Metrics({ defaultMetrics: false })
-    m.apply(servers('/metrics'), ['backend'])
+    await m.apply(servers('/metrics'), ['backend'])
     const rec = m.recorderFor('main', 'api')
     assert.ok(rec)
     rec.started()
@@ -57,7 +57,7 @@ describe('Metrics', () => {
 
   test('an error page instead of an upstream answer counts under its error type', async () => {
     const m = new Metrics({ defaultMetrics: false })
-    m.apply(servers('/metrics'), ['backend'])
+    await m.apply(servers('/metrics'), ['backend'])
     const ctx = fakeContext({
       location: 'api',
       status: 502,
@@ -73,26 +73,26 @@ describe('Metrics', () => {
     assert.match(text, /code="5xx"\} 1/)
   })
 
-  test('a server without prometheus_metrics records nothing', () => {
+  test('a server without prometheus_metrics records nothing', async () => {
     const m = new Metrics({ defaultMetrics: false })
-    m.apply(servers(undefined), [])
+    await m.apply(servers(undefined), [])
     assert.equal(m.recorderFor('main', 'api'), undefined)
-    m.apply(servers('http://127.0.0.1:9/metrics/job/x?interval=1h'), [])
+    await m.apply(servers('http://127.0.0.1:9/metrics/job/x?interval=1h'), [])
     assert.ok(m.recorderFor('main', 'api'))
     assert.equal(m.pullPath('main'), undefined)
-    void m.close()
+    await m.close()
   })
 
   test('retain drops the series of removed locations and upstreams, keeps location ""', async () => {
     const m = new Metrics({ defaultMetrics: false })
-    m.apply(servers('/metrics', ['api', 'old']), ['a', 'b'])
+    await m.apply(servers('/metrics', ['api', 'old']), ['a', 'b'])
     for (const location of ['api', 'old', '']) {
       m.recorderFor('main', location)?.finished(
         fakeContext({ location, status: 200, upstreamAddr: 'x', upstreamTimings: { response: 1 } }),
         m.upstream('main', 'b'),
       )
     }
-    m.apply(servers('/metrics', ['api']), ['a'])
+    await m.apply(servers('/metrics', ['api']), ['a'])
     const text = await m.render()
     assert.doesNotMatch(text, /location="old"/)
     assert.doesNotMatch(text, /upstream="b"/)
@@ -137,17 +137,17 @@ describe('Metrics', () => {
     )
   })
 
-  test('an invalid prometheus_metrics changes nothing', () => {
+  test('an invalid prometheus_metrics changes nothing', async () => {
     const m = new Metrics({ defaultMetrics: false })
-    m.apply(servers('/metrics'), [])
-    assert.throws(() => m.apply(servers('nope'), []), /servers\.main\.prometheus_metrics/)
+    await m.apply(servers('/metrics'), [])
+    await assert.rejects(m.apply(servers('nope'), []), /servers\.main\.prometheus_metrics/)
     assert.equal(m.pullPath('main'), '/metrics')
   })
 
   test('2,000 locations with traffic render every series', async () => {
     const m = new Metrics({ defaultMetrics: false })
     const names = Array.from({ length: 2000 }, (_, i) => `l${i}`)
-    m.apply(servers('/metrics', names), [])
+    await m.apply(servers('/metrics', names), [])
     for (const name of names) {
       m.recorderFor('main', name)?.finished(fakeContext({ location: name, status: 200 }), undefined)
     }
