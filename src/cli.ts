@@ -19,7 +19,13 @@ import { ConfigErrors, ConfigError } from './core/errors.ts'
 import { logger, setLogDestination } from './core/logger.ts'
 import { VERSION } from './core/version.ts'
 import { errorMessages } from './control/pipeline.ts'
-import { quickStartToml } from './quick-start.ts'
+import {
+  acmeStateFile,
+  findCertificateFiles,
+  quickStartToml,
+  type QuickStartOptions,
+} from './quick-start.ts'
+import { QuickStartStore } from './quick-start-store.ts'
 
 const log = logger.child({ module: 'cli' })
 
@@ -32,6 +38,8 @@ interface CliOptions {
   upstream?: string
   domain?: string
   addr?: string
+  cert?: string
+  key?: string
   threads?: string
   admin?: string
 }
@@ -50,7 +58,15 @@ function program(): Command {
     .option('--template', 'print a starter config and exit')
     .option('--upstream <list>', 'quick start: comma-separated backends, no config file')
     .option('--domain <list>', 'quick start: comma-separated host names to serve')
-    .option('--addr <addr>', 'quick start: listen address (default 0.0.0.0:80)')
+    .option('--addr <addr>', 'quick start: listen address (default 0.0.0.0:443 with TLS, else :80)')
+    .option(
+      '--cert <file|dir>',
+      'quick start: certificate file, or a directory holding fullchain.pem…',
+    )
+    .option(
+      '--key <file>',
+      'quick start: private key (default: privkey.pem… next to the certificate)',
+    )
     .option('--threads <n>', 'worker processes (0 = CPU count; default basic.threads, else 1)')
     .addOption(
       new Option(
@@ -70,13 +86,10 @@ function resolveStore(opts: CliOptions): ConfigStore {
   if (opts.upstream !== undefined) {
     if (opts.conf !== undefined)
       throw new UsageError('--upstream and --conf cannot be used together')
-    return new MemoryConfigStore(
-      { 'pingap.toml': quickStartToml(opts.upstream, opts.domain, opts.addr) },
-      'quick-start',
-    )
+    return quickStartStore({ ...opts, upstream: opts.upstream })
   }
-  if (opts.domain !== undefined || opts.addr !== undefined) {
-    throw new UsageError('--domain and --addr need --upstream')
+  if ([opts.domain, opts.addr, opts.cert, opts.key].some((o) => o !== undefined)) {
+    throw new UsageError('--domain, --addr, --cert and --key need --upstream')
   }
   const conf = opts.conf ?? process.env['PINGAP_CONF']
   if (conf === undefined || conf === '') {
@@ -86,6 +99,28 @@ function resolveStore(opts: CliOptions): ConfigStore {
 }
 
 class UsageError extends Error {}
+
+/** The store of quick start: TLS from files, ACME when only `--domain` is given, else plain. */
+function quickStartStore(opts: QuickStartOptions): ConfigStore {
+  if (opts.key !== undefined && opts.cert === undefined) throw new UsageError('--key needs --cert')
+  if (opts.cert !== undefined) {
+    let files: { cert: string; key: string }
+    try {
+      files = findCertificateFiles(opts.cert, opts.key)
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err))
+    }
+    const toml = quickStartToml(opts, { kind: 'files', ...files })
+    return new MemoryConfigStore({ 'pingap.toml': toml }, 'quick-start')
+  }
+  if (opts.domain !== undefined && opts.domain.trim() !== '') {
+    return new QuickStartStore(opts, acmeStateFile(opts.domain))
+  }
+  return new MemoryConfigStore(
+    { 'pingap.toml': quickStartToml(opts, { kind: 'none' }) },
+    'quick-start',
+  )
+}
 
 function printConfigErrors(err: unknown): void {
   for (const message of errorMessages(err)) process.stderr.write(`error: ${message}\n`)
