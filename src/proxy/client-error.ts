@@ -44,11 +44,8 @@ export function clientErrorToPingap(
   err: NodeJS.ErrnoException & { rawPacket?: Buffer },
   maxUrlLength: number,
 ): PingapError | undefined {
-  switch (err.code ?? '') {
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'ETIMEDOUT':
-      return undefined
+  const code = err.code ?? ''
+  switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return requestLineTooLong(err.rawPacket, maxUrlLength)
         ? new PingapError('PGT_ERR_URI_TOO_LONG', [maxUrlLength])
@@ -58,7 +55,10 @@ export function clientErrorToPingap(
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new PingapError('PGT_ERR_REQUEST_TIMEOUT')
     default:
-      return new PingapError('PGT_ERR_BAD_REQUEST', [err.code ?? 'malformed request'])
+      // Only the HTTP parser's errors get an HTTP answer. Socket errors, and TLS errors that
+      // https.Server passes on as 'clientError' (a handshake timeout, a bad ClientHello), come
+      // before any HTTP was spoken: a response written then would wait forever for a handshake.
+      return code.startsWith('HPE_') ? new PingapError('PGT_ERR_BAD_REQUEST', [code]) : undefined
   }
 }
 

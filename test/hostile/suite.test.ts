@@ -17,6 +17,7 @@ import { groupG } from './groups/g-paths.ts'
 import { groupH } from './groups/h-config.ts'
 import { groupJ } from './groups/j-websocket.ts'
 import { groupK } from './groups/k-http2.ts'
+import { groupL } from './groups/l-tls.ts'
 import { groupM } from './groups/m-resources.ts'
 import { canary, fdsSettle, startEnv, type HostileEnv } from './helpers/env.ts'
 import { fdCount, rssMb } from './helpers/proxy.ts'
@@ -47,6 +48,7 @@ describe('hostile suite', () => {
   groupH(current)
   groupJ(current)
   groupK(current)
+  groupL(current)
   groupM(current)
 
   test('the proxy never exited, and FDs and RSS are back near the baseline', async () => {

@@ -6,7 +6,7 @@ import { eventually } from '../../helpers/eventually.ts'
 import { canary, fdsSettle, LIMITS, type HostileEnv } from '../helpers/env.ts'
 import { rssMb } from '../helpers/proxy.ts'
 import { openSocket, raw, rawOn } from '../helpers/raw.ts'
-import { skipRow, tally } from '../helpers/tally.ts'
+import { tally } from '../helpers/tally.ts'
 import { HOLD_BYTES } from '../../../src/proxy/request-body.ts'
 
 /** Waits for `socket` to close; resolves with the time it took from `since`. */
@@ -182,11 +182,5 @@ export function groupD(env: () => HostileEnv): void {
       await canary(e)
       tally('D5', 2_000)
     })
-
-    test(
-      'D6 TLS handshake stall',
-      { skip: skipRow('D6', 'no TLS listener in the suite yet') },
-      () => {},
-    )
   })
 }

@@ -190,11 +190,5 @@ export function groupF(env: () => HostileEnv): void {
       await canary(e)
       tally('F9', 3)
     })
-
-    test(
-      'F10 SNI and Host disagree',
-      { skip: skipRow('F10', 'no TLS listener in the suite yet') },
-      () => {},
-    )
   })
 }

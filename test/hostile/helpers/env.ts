@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { eventually } from '../../helpers/eventually.ts'
+import { makeCert } from '../../helpers/certs.ts'
 import { tables, type TomlValue } from '../../helpers/spec.ts'
 import { startEvil, type Evil } from './evil.ts'
 import { startBlackhole, startWsEcho, unusedPort, type Closable } from './fixtures.ts'
@@ -33,6 +34,8 @@ export interface HostileEnv {
   readonly port: number
   /** The same server with prior-knowledge h2c (`enabled_h2`). */
   readonly h2Port: number
+  /** The same server over TLS (certificate for `a` by default, `b.test` by SNI). */
+  readonly tlsPort: number
   /** Main recording upstream (every hostile request that may be forwarded goes here). */
   readonly rec: Recorder
   /** The canary's own upstream, so `rec` sees only what the checks caused. */
@@ -116,7 +119,10 @@ max = 2
 interval = "1m"
 `
 
-/** The main server's TOML (`web`), plus `h2`: the same with prior-knowledge h2c. */
+/**
+ * The main server's TOML (`web`), plus `h2`: the same with prior-knowledge h2c, and `tls`: the
+ * same over TLS (h2 by ALPN) with the certificates of `certificatesToml`.
+ */
 export function serverToml(names: readonly string[], extra: Loc = {}): string {
   const limits: Loc = {
     locations: names,
@@ -132,6 +138,16 @@ export function serverToml(names: readonly string[], extra: Loc = {}): string {
   return tables('servers', {
     web: { addr: '127.0.0.1:0', ...limits },
     h2: { addr: '127.0.0.1:0', enabled_h2: true, ...limits },
+    tls: { addr: '127.0.0.1:0', enabled_h2: true, global_certificates: true, ...limits },
+  })
+}
+
+/** A default certificate for `a` and one for `b.test`, made at start-up. */
+async function certificatesToml(): Promise<string> {
+  const [a, b] = await Promise.all([makeCert({ dns: ['a'] }), makeCert({ dns: ['b.test'] })])
+  return tables('certificates', {
+    a: { domains: 'a', tls_cert: a.cert, tls_key: a.key, is_default: true },
+    b: { domains: 'b.test', tls_cert: b.cert, tls_key: b.key },
   })
 }
 
@@ -185,11 +201,13 @@ export async function startEnv(): Promise<HostileEnv> {
       'locations.toml': tables('locations', locations()),
       'upstreams.toml': tables('upstreams', upstreams),
       'plugins.toml': PLUGINS,
+      'certificates.toml': await certificatesToml(),
     },
-    { waitFor: ['web', 'h2'] },
+    { waitFor: ['web', 'h2', 'tls'] },
   )
   const port = proxy.ports.get('web') ?? 0
   const h2Port = proxy.ports.get('h2') ?? 0
+  const tlsPort = proxy.ports.get('tls') ?? 0
   // Warm up: every pool the suite uses once, so lazily created things are in the baseline.
   for (let i = 0; i < 20; i++) await canaryOn(port)
   const baseline = { fds: fdCount(proxy.pid), rssMb: rssMb(proxy.pid) }
@@ -197,6 +215,7 @@ export async function startEnv(): Promise<HostileEnv> {
     proxy,
     port,
     h2Port,
+    tlsPort,
     rec,
     canaryUp,
     evil,

@@ -1,0 +1,138 @@
+/** Group L of the catalogue (and D6, F10): TLS on the suite's `tls` listener. ACME waits. */
+import assert from 'node:assert/strict'
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls'
+import { describe, test } from 'node:test'
+import { canary, LIMITS, type HostileEnv } from '../helpers/env.ts'
+import { openSocket, raw, rawOn } from '../helpers/raw.ts'
+import { skipRow, tally } from '../helpers/tally.ts'
+
+interface Handshake {
+  readonly ok: boolean
+  readonly subject?: string | undefined
+  readonly error?: string | undefined
+}
+
+/** One TLS handshake with `options`; resolves with the peer certificate's CN or the error. */
+function handshake(port: number, options: ConnectionOptions): Promise<Handshake> {
+  return new Promise((resolve) => {
+    const socket: TLSSocket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      rejectUnauthorized: false,
+      ...options,
+    })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      resolve({ ok: false, error: 'timeout' })
+    }, 5_000)
+    socket.once('secureConnect', () => {
+      clearTimeout(timer)
+      const cn = socket.getPeerCertificate().subject?.CN
+      socket.end()
+      resolve({ ok: true, subject: Array.isArray(cn) ? cn[0] : cn })
+    })
+    socket.once('error', (err) => {
+      clearTimeout(timer)
+      resolve({ ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message })
+    })
+  })
+}
+
+/** GET over TLS with `servername` and `host`; resolves with the status. */
+function tlsGet(port: number, servername: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false })
+    let text = ''
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1')
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text)
+      if (m !== null && text.includes('\r\n\r\n')) {
+        socket.destroy()
+        resolve(Number(m[1]))
+      }
+    })
+    socket.once('error', reject)
+    socket.once('secureConnect', () =>
+      socket.write(`GET /l HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+    )
+  })
+}
+
+export function groupL(env: () => HostileEnv): void {
+  describe('L. TLS (and D6)', () => {
+    test('L1 unknown SNI: the default certificate, no crash', async () => {
+      const e = env()
+      const res = await handshake(e.tlsPort, { servername: 'unknown.test' })
+      assert.ok(res.ok || res.error !== undefined)
+      if (res.ok) assert.equal(res.subject, 'a')
+      assert.equal(await tlsGet(e.tlsPort, 'b.test', 'b.test'), 200)
+      await canary(e)
+      tally('L1')
+    })
+
+    test('L2 no SNI: the default certificate', async () => {
+      const e = env()
+      const res = await handshake(e.tlsPort, {})
+      assert.ok(res.ok, res.error)
+      assert.equal(res.subject, 'a')
+      await canary(e)
+      tally('L2')
+    })
+
+    test(
+      'L3 expired certificate',
+      { skip: skipRow('L3', 'expiry warnings are checked in test/unit/tls') },
+      () => {},
+    )
+
+    test(
+      'L4 certificate/key mismatch',
+      { skip: skipRow('L4', 'rejected at load: test/unit/tls') },
+      () => {},
+    )
+
+    test('D6/L5 a stalled handshake is cut at the header timeout', async () => {
+      const e = env()
+      const socket = await openSocket(e.tlsPort)
+      const res = await rawOn(socket, '', { timeoutMs: LIMITS.headerTimeoutMs + 5_000 })
+      socket.destroy()
+      assert.ok(res.closed, 'a silent TLS client was kept')
+      assert.ok(res.elapsedMs >= LIMITS.headerTimeoutMs * 0.9, `cut after ${res.elapsedMs} ms`)
+      await canary(e)
+      tally('D6')
+      tally('L5')
+    })
+
+    test('L6 the wrong protocol on a port: 400 or close, no crash', async () => {
+      const e = env()
+      const plain = await handshake(e.port, { servername: 'a' })
+      assert.equal(plain.ok, false)
+      const http = await raw(e.tlsPort, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { timeoutMs: 3_000 })
+      assert.ok(http.closed)
+      assert.ok(http.statuses.every((s) => s === 400))
+      await canary(e)
+      tally('L6', 2)
+    })
+
+    test('L7 TLS 1.1 is refused', async () => {
+      const e = env()
+      const res = await handshake(e.tlsPort, {
+        servername: 'a',
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1.1',
+        ciphers: 'DEFAULT@SECLEVEL=0',
+      })
+      assert.equal(res.ok, false)
+      await canary(e)
+      tally('L7')
+    })
+
+    test('L8 ACME failures', { skip: skipRow('L8', 'ACME is not part of the suite yet') }, () => {})
+
+    test(
+      'F10 SNI and Host disagree',
+      { skip: skipRow('F10', 'no per-certificate client policy (mTLS) to confuse yet') },
+      () => {},
+    )
+  })
+}
