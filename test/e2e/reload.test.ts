@@ -31,7 +31,8 @@ describe('reload while a load generator runs', () => {
           '[locations.load]\npath = "/load"\nupstream = "app"\n\n' +
           '[locations.probe]\npath = "/probe"\nupstream = "app"\n',
         'plugins.toml': '[plugins.hello]\ncategory = "mock"\ndata = "v1"\n',
-        'storages.toml': '[storages.common]\ncategory = "config"\nvalue = "client_max_body_size = \\"1mb\\""\n',
+        'storages.toml':
+          '[storages.common]\ncategory = "config"\nvalue = "client_max_body_size = \\"1mb\\""\n',
       },
       { args: ['--autoreload'], waitFor: ['web'] },
     )
@@ -69,7 +70,9 @@ describe('reload while a load generator runs', () => {
 
       // basic: a new error template shows on a 404.
       pingap.writeConf('basic.toml', '[basic]\nerror_template = "{\\"e\\":\\"{{error_type}}\\"}"\n')
-      await eventually(async () => assert.equal((await request(web, '/nowhere')).body, '{"e":"NoLocation"}'))
+      await eventually(async () =>
+        assert.equal((await request(web, '/nowhere')).body, '{"e":"NoLocation"}'),
+      )
 
       // storages: an included fragment changes a location's body limit.
       pingap.writeConf(
@@ -83,7 +86,10 @@ describe('reload while a load generator runs', () => {
           '[locations.hello]\npath = "/hello"\nplugins = ["hello"]\n',
       )
       await eventually(async () =>
-        assert.equal((await request(web, '/probe', { method: 'POST', body: '0123456789' })).status, 413),
+        assert.equal(
+          (await request(web, '/probe', { method: 'POST', body: '0123456789' })).status,
+          413,
+        ),
       )
     } finally {
       const result = await load.stop()
@@ -101,7 +107,10 @@ describe('reload while a load generator runs', () => {
       '[locations.load]\npath = "/load"\nupstrem = "app"\n\n[locations.probe]\npath = "/probe"\nupstream = "app"\n',
     )
     const line = await pingap.waitForLog(
-      (l) => pingap.logs.indexOf(l) >= logsBefore && l['level'] === 'error' && String(l['error']).includes('upstrem'),
+      (l) =>
+        pingap.logs.indexOf(l) >= logsBefore &&
+        l['level'] === 'error' &&
+        String(l['error']).includes('upstrem'),
     )
     assert.match(String(line['error']), /locations\.toml/)
     assert.match(String(line['error']), /locations\.load\.upstrem/)
@@ -139,7 +148,10 @@ describe('a changed server address', () => {
       const first = pingap.servers.get('web')!
       assert.equal((await request(first, '/x')).status, 200)
       const port = await closedPort()
-      pingap.writeConf('servers.toml', `[servers.web]\naddr = "127.0.0.1:${port}"\nlocations = ["all"]\n`)
+      pingap.writeConf(
+        'servers.toml',
+        `[servers.web]\naddr = "127.0.0.1:${port}"\nlocations = ["all"]\n`,
+      )
       await eventually(() => assert.equal(pingap.servers.get('web'), `http://127.0.0.1:${port}`))
       assert.equal((await request(`http://127.0.0.1:${port}`, '/x')).status, 200)
       await eventually(async () => {

@@ -82,7 +82,13 @@ describe('streaming through the proxy', () => {
   test('a 200 MB chunked upload streams without buffering', async () => {
     const upload = new Promise<string>((resolve, reject) => {
       const req = httpRequest(
-        { host: web.hostname, port: web.port, path: '/upload', method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+        {
+          host: web.hostname,
+          port: web.port,
+          path: '/upload',
+          method: 'POST',
+          headers: { 'transfer-encoding': 'chunked' },
+        },
         (res) => {
           let body = ''
           res.on('data', (c: Buffer) => (body += c.toString()))
@@ -136,12 +142,15 @@ describe('WebSocket', () => {
     const up = await startUpstream((_req, res) => res.end('not a websocket'), 'ws')
     const wss = new WebSocketServer({ server: up.server })
     wss.on('connection', (socket, req) => {
-      socket.on('message', (data: Buffer) => socket.send(`echo ${req.url ?? ''} ${data.toString()}`))
+      socket.on('message', (data: Buffer) =>
+        socket.send(`echo ${req.url ?? ''} ${data.toString()}`),
+      )
     })
     const pingap = await startPingap(
       {
         'servers.toml': '[servers.web]\naddr = "127.0.0.1:0"\nlocations = ["ws"]\n',
-        'locations.toml': '[locations.ws]\npath = "/ws"\nupstream = "app"\nrewrite = "^/ws/(.*)$ /$1"\n',
+        'locations.toml':
+          '[locations.ws]\npath = "/ws"\nupstream = "app"\nrewrite = "^/ws/(.*)$ /$1"\n',
         'upstreams.toml': `[upstreams.app]\naddrs = ["${up.addr}"]\n`,
       },
       { waitFor: ['web'] },

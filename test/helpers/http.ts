@@ -2,7 +2,12 @@
  * A small HTTP client for tests, on node:http, because Node 20's fetch drops a custom Host.
  * Each call uses a fresh connection unless an agent is given.
  */
-import { request as httpRequest, type Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http'
+import {
+  request as httpRequest,
+  type Agent,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http'
 
 export interface TestResponse {
   readonly status: number
@@ -19,7 +24,11 @@ export interface RequestOptions {
 }
 
 /** Sends one request to `base` + `path` (base like `http://127.0.0.1:1234`). */
-export function request(base: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
+export function request(
+  base: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<TestResponse> {
   const url = new URL(base)
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -36,7 +45,11 @@ export function request(base: string, path: string, options: RequestOptions = {}
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
         )
         res.on('error', reject)
       },

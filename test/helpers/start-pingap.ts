@@ -27,7 +27,10 @@ export interface Pingap {
   readonly exited: Promise<number | null>
   stop(signal?: NodeJS.Signals): Promise<number | null>
   /** Waits until a log line satisfies `match`. */
-  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
+  waitForLog(
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>
 }
 
 export interface StartOptions {
@@ -43,7 +46,10 @@ export interface StartOptions {
 }
 
 /** Starts pingap-ts on `files` (path → TOML text, relative to a fresh temp dir). */
-export async function startPingap(files: Record<string, string>, options: StartOptions = {}): Promise<Pingap> {
+export async function startPingap(
+  files: Record<string, string>,
+  options: StartOptions = {},
+): Promise<Pingap> {
   const dir = mkdtempSync(join(tmpdir(), 'pingap-e2e-'))
   const write = (name: string, text: string): void => {
     const path = join(dir, name)
@@ -82,7 +88,9 @@ export async function startPingap(files: Record<string, string>, options: StartO
     }
   })
   child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   const pingap: Pingap = {
     dir,
     child,
@@ -100,15 +108,18 @@ export async function startPingap(files: Record<string, string>, options: StartO
     waitForLog: (match, timeoutMs = 10_000) =>
       eventually(() => {
         const found = logs.find(match)
-        if (found === undefined) throw new Error(`log line not seen; last lines: ${JSON.stringify(logs.slice(-5))}`)
+        if (found === undefined)
+          throw new Error(`log line not seen; last lines: ${JSON.stringify(logs.slice(-5))}`)
         return found
       }, timeoutMs),
   }
   const wanted = options.waitFor ?? []
   try {
     await eventually(() => {
-      if (child.exitCode !== null) throw new Error(`pingap-ts exited: ${JSON.stringify(logs.slice(-5))}`)
-      for (const name of wanted) if (!servers.has(name)) throw new Error(`server ${name} not listening yet`)
+      if (child.exitCode !== null)
+        throw new Error(`pingap-ts exited: ${JSON.stringify(logs.slice(-5))}`)
+      for (const name of wanted)
+        if (!servers.has(name)) throw new Error(`server ${name} not listening yet`)
     }, 15_000)
   } catch (err) {
     await pingap.stop('SIGKILL')

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto'
 import { createServer, connect, type SecureContext } from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import type { ConfigError} from '../../../src/core/errors.ts';
+import type { ConfigError } from '../../../src/core/errors.ts'
 import { ConfigErrors } from '../../../src/core/errors.ts'
 import { buildSniStore, type SniStore } from '../../../src/tls/sni-store.ts'
 import { makeCa, makeCert } from '../../helpers/certs.ts'
