@@ -4,6 +4,9 @@
  * with `canary()`; the suite ends by comparing FDs and RSS with the baseline.
  */
 import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { eventually } from '../../helpers/eventually.ts'
 import { makeCert } from '../../helpers/certs.ts'
 import { tables, type TomlValue } from '../../helpers/spec.ts'
@@ -44,6 +47,8 @@ export interface HostileEnv {
   /** A second evil instance for the keep-alive race, with its own pool. */
   readonly race: Evil
   readonly ws: Closable & { upgrades(): number; clients(): number }
+  /** The directory plugin's root (`static.test`). */
+  readonly staticRoot: string
   /** Undefined when Python is missing; then `blackholeSkip` says why. */
   readonly blackhole: Closable | undefined
   readonly blackholeSkip: string | undefined
@@ -86,7 +91,24 @@ function locations(): Record<string, Loc> {
     nxdomain: loc({ host: 'nxdomain.test', upstream: 'nxdomain' }),
     hunghealth: loc({ host: 'hunghealth.test', upstream: 'hunghealth' }),
     redos: loc({ host: 'redos.test', path: '~^/(a+)+$', upstream: 'rec' }),
+    static: loc({ host: 'static.test', plugins: ['site'] }),
   }
+}
+
+/** The static root of the directory rows (G2–G8, C8): files, a dotfile, an escaping symlink. */
+function makeStaticRoot(): string {
+  const base = mkdtempSync(join(tmpdir(), 'pingap-hostile-static-'))
+  const root = join(base, 'root')
+  mkdirSync(join(root, 'sub'), { recursive: true })
+  mkdirSync(join(base, 'outside'))
+  writeFileSync(join(root, 'f.txt'), 'static file\n')
+  writeFileSync(join(root, '.env'), 'SECRET=1\n')
+  writeFileSync(join(root, 'sub', 'index.html'), '<p>sub</p>\n')
+  writeFileSync(join(base, 'outside', 'secret.txt'), 'outside the root\n')
+  symlinkSync(join(base, 'outside'), join(root, 'link'))
+  writeFileSync(join(root, 'big.bin'), '')
+  truncateSync(join(root, 'big.bin'), 50 * 1024 * 1024)
+  return root
 }
 
 const PLUGINS = `
@@ -111,6 +133,11 @@ authorizations = ["YWRtaW46c2VjcmV0"]
 category = "limit"
 type = "inflight"
 max = 0
+
+[plugins.site]
+category = "directory"
+path = "STATIC_ROOT"
+follow_symlinks = false
 
 [plugins.perIp]
 category = "limit"
@@ -195,12 +222,13 @@ export async function startEnv(): Promise<HostileEnv> {
     },
   }
   const names = Object.keys(locations())
+  const staticRoot = makeStaticRoot()
   const proxy = await spawnProxy(
     {
       'servers.toml': serverToml(names),
       'locations.toml': tables('locations', locations()),
       'upstreams.toml': tables('upstreams', upstreams),
-      'plugins.toml': PLUGINS,
+      'plugins.toml': PLUGINS.replace('STATIC_ROOT', staticRoot),
       'certificates.toml': await certificatesToml(),
     },
     { waitFor: ['web', 'h2', 'tls'] },
@@ -216,6 +244,7 @@ export async function startEnv(): Promise<HostileEnv> {
     port,
     h2Port,
     tlsPort,
+    staticRoot,
     rec,
     canaryUp,
     evil,
@@ -226,6 +255,7 @@ export async function startEnv(): Promise<HostileEnv> {
     baseline,
     async close() {
       await proxy.stop()
+      rmSync(join(staticRoot, '..'), { recursive: true, force: true })
       const fixtures = [rec, canaryUp, evil, race, ws, blackhole]
       await Promise.all(fixtures.map((f) => f?.close() ?? Promise.resolve()))
     },
