@@ -52,6 +52,16 @@ function alreadyAborted(req: IncomingMessage): boolean {
   return (req as { aborted?: boolean }).aborted === true || (req.destroyed && !req.readableEnded)
 }
 
+/** A gRPC call (not gRPC-Web, whose request bodies are always complete). */
+function isGrpcCall(req: IncomingMessage): boolean {
+  const type = req.headers['content-type']
+  return (
+    type !== undefined &&
+    type.startsWith('application/grpc') &&
+    !type.startsWith('application/grpc-web')
+  )
+}
+
 /**
  * Pipes the request body through the size meter and arms the idle and early-close guards.
  * Throws (499) when the client already gave up: an empty stream would otherwise reach the
@@ -93,6 +103,9 @@ export function guardedBody(guard: BodyGuard): GuardedBody {
   })
   if (expectsContinue(req) && !res.headersSent) res.writeContinue()
   req.pipe(meter)
+  // gRPC calls stream small messages on a request that stays open (client and bidirectional
+  // streaming): holding them back would stall the call, so the upstream is contacted at once.
+  if (isGrpcCall(req)) start()
   let timer: NodeJS.Timeout | undefined
   const stop = (): void => {
     if (timer !== undefined) clearTimeout(timer)

@@ -19,6 +19,7 @@ type EchoClient = grpc.Client & {
     cb: (err: grpc.ServiceError | null, res?: Buffer) => void,
   ): void
   Count(req: Buffer): grpc.ClientReadableStream<Buffer>
+  Chat(): grpc.ClientDuplexStream<Buffer, Buffer>
   Fail(req: Buffer, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): void
 }
 
@@ -144,6 +145,19 @@ describe('gRPC through the proxy', () => {
     const items: string[] = []
     for await (const item of stream) items.push((item as Buffer).toString())
     assert.deepEqual(items, ['item 1', 'item 2', 'item 3', 'item 4', 'item 5'])
+  })
+
+  test('bidirectional streaming: each message answered while the call stays open', async () => {
+    const call = h2c().Chat()
+    const replies: string[] = []
+    call.on('data', (m: Buffer) => replies.push(m.toString()))
+    for (const word of ['one', 'two', 'three']) {
+      call.write(Buffer.from(word))
+      await eventually(() => assert.equal(replies.at(-1), `re:${word}`))
+    }
+    call.end()
+    await new Promise((resolve) => call.on('end', resolve))
+    assert.deepEqual(replies, ['re:one', 're:two', 're:three'])
   })
 
   test('an error status travels back in the trailers', async () => {

@@ -12,11 +12,15 @@ const raw = {
   responseDeserialize: (b: Buffer) => b,
 }
 
-/** `test.Echo`: Say (unary echo), Count (server streaming: n messages), Fail (NOT_FOUND). */
+/**
+ * `test.Echo`: Say (unary echo), Count (server streaming: n messages), Chat (bidirectional echo),
+ * Fail (NOT_FOUND).
+ */
 export const ECHO_SERVICE = {
   Say: { path: '/test.Echo/Say', requestStream: false, responseStream: false, ...raw },
   Count: { path: '/test.Echo/Count', requestStream: false, responseStream: true, ...raw },
   Fail: { path: '/test.Echo/Fail', requestStream: false, responseStream: false, ...raw },
+  Chat: { path: '/test.Echo/Chat', requestStream: true, responseStream: true, ...raw },
 } as const satisfies grpc.ServiceDefinition
 
 const HEALTH_SERVICE = {
@@ -57,6 +61,11 @@ export async function startGrpcServer(): Promise<TestGrpcServer> {
       const n = Number(call.request.toString())
       for (let i = 1; i <= n; i++) call.write(Buffer.from(`item ${i}`))
       call.end()
+    },
+    Chat: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+      seen.push(call.metadata)
+      call.on('data', (m: Buffer) => call.write(Buffer.concat([Buffer.from('re:'), m])))
+      call.on('end', () => call.end())
     },
     Fail: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
       seen.push(call.metadata)
