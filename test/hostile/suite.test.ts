@@ -14,6 +14,7 @@ import { groupD } from './groups/d-slow.ts'
 import { groupE } from './groups/e-upstream.ts'
 import { groupF } from './groups/f-headers.ts'
 import { groupG } from './groups/g-paths.ts'
+import { groupHAdmin } from './groups/h-admin.ts'
 import { groupH } from './groups/h-config.ts'
 import { groupJ } from './groups/j-websocket.ts'
 import { groupK } from './groups/k-http2.ts'
@@ -46,6 +47,7 @@ describe('hostile suite', () => {
   groupF(current)
   groupG(current)
   groupH(current)
+  groupHAdmin(current)
   groupJ(current)
   groupK(current)
   groupL(current)
