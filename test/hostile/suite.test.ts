@@ -16,6 +16,7 @@ import { groupF } from './groups/f-headers.ts'
 import { groupG } from './groups/g-paths.ts'
 import { groupHAdmin } from './groups/h-admin.ts'
 import { groupH } from './groups/h-config.ts'
+import { groupI } from './groups/i-plugins.ts'
 import { groupJ } from './groups/j-websocket.ts'
 import { groupK } from './groups/k-http2.ts'
 import { groupL } from './groups/l-tls.ts'
@@ -48,6 +49,7 @@ describe('hostile suite', () => {
   groupG(current)
   groupH(current)
   groupHAdmin(current)
+  groupI(current)
   groupJ(current)
   groupK(current)
   groupL(current)

@@ -92,6 +92,8 @@ function locations(): Record<string, Loc> {
     hunghealth: loc({ host: 'hunghealth.test', upstream: 'hunghealth' }),
     redos: loc({ host: 'redos.test', path: '~^/(a+)+$', upstream: 'rec' }),
     static: loc({ host: 'static.test', plugins: ['site'] }),
+    cache: loc({ host: 'cache.test,cache2.test', upstream: 'rec', plugins: ['memcache'] }),
+    gz: loc({ host: 'gz.test', upstream: 'rec', plugins: ['gz'] }),
   }
 }
 
@@ -138,6 +140,15 @@ max = 0
 category = "directory"
 path = "STATIC_ROOT"
 follow_symlinks = false
+
+[plugins.memcache]
+category = "cache"
+namespace = "hostile"
+lock = "2s"
+
+[plugins.gz]
+category = "compression"
+gzip_level = 6
 
 [plugins.perIp]
 category = "limit"
