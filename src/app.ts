@@ -3,11 +3,13 @@
  * pipeline, versions, health monitors) and the data plane (runtime, listeners) side by side.
  */
 import { CertificateService } from './acme/service.ts'
+import { EtcdConfigStore } from './config/etcd-store.ts'
 import { parseConfig } from './config/parse.ts'
 import type { ConfigStore } from './config/store.ts'
 import type { LoadedConfig, PingapConfig } from './config/types.ts'
 import { configureLogger, logger } from './core/logger.ts'
 import { HealthMonitors } from './control/health.ts'
+import { NodeReporter } from './control/node-status.ts'
 import { ConfigPipeline, type DataPlane, type PipelineResult } from './control/pipeline.ts'
 import { runtimeStatus, type RuntimeStatusSource } from './control/status.ts'
 import { VersionLog, type ConfigVersion } from './control/versions.ts'
@@ -89,6 +91,8 @@ export class App {
   readonly #store: ConfigStore
   readonly #watch = new AbortController()
   readonly #certificates: CertificateService
+  /** etcd mode: this node's leased status key (docs/cluster.md). */
+  nodes: NodeReporter | undefined
   #stopping: Promise<void> | undefined
 
   private constructor(
@@ -154,6 +158,7 @@ export class App {
     health.sync(runtime.current)
     app.#certificates.start()
     versions.record(config, 'startup')
+    app.#reportNode(options.store)
     if (options.autoreload) app.#watchStore()
     // Records why the stored config was not used (admin status, log at error level).
     if (broken) await app.pipeline.run('startup')
@@ -173,6 +178,23 @@ export class App {
     await this.listeners.sync(this.runtime.current)
     this.#health.sync(this.runtime.current)
     this.#certificates.published()
+  }
+
+  #reportNode(store: ConfigStore): void {
+    if (!(store instanceof EtcdConfigStore)) return
+    const addresses = (): string[] =>
+      [...this.listeners.addresses()].flatMap(([server, list]) => list.map((a) => `${server}=${a}`))
+    const reporter = new NodeReporter(store, {
+      listeners: addresses,
+      applied: () => ({
+        version: this.runtime.current.version,
+        hash: this.runtime.current.config.hash,
+      }),
+      rejection: () => this.pipeline.lastRejection,
+    })
+    this.pipeline.subscribe({ applied: () => reporter.report(), rejected: () => reporter.report() })
+    reporter.start()
+    this.nodes = reporter
   }
 
   #watchStore(): void {
@@ -201,6 +223,7 @@ export class App {
       this.#watch.abort()
       this.#health.stopAll()
       this.#certificates.stop()
+      await this.nodes?.stop()
       await this.listeners.shutdown(snapshot.graceMs, snapshot.shutdownTimeoutMs)
       await this.runtime.close()
       await this.observability.close()

@@ -1,6 +1,7 @@
 /** What every admin handler receives: the request as parsed by the server, and the services. */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { AuditLog } from '../control/audit.ts'
+import type { NodeStatus } from '../control/node-status.ts'
 import type { RuntimeStatusSource } from '../control/status.ts'
 import type { VersionLog } from '../control/versions.ts'
 import type { HttpResponse } from '../core/http-response.ts'
@@ -24,6 +25,8 @@ export interface AdminContext {
   readonly pluginCategories: readonly string[]
   /** Path of the session cookie (the mount, or `/`). */
   readonly cookiePath: string
+  /** etcd mode: every live node's status (leased keys); undefined in file mode. */
+  readonly nodes?: () => Promise<readonly NodeStatus[]>
 }
 
 /** One API request, authenticated (except on public routes). */

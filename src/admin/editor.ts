@@ -6,6 +6,8 @@
  * apply the change after all (a listener cannot bind, say), the saved items are put back. Every
  * attempt is audited.
  */
+import { EtcdConfigStore, RevisionConflictError } from '../config/etcd-store.ts'
+import { parseConfig } from '../config/parse.ts'
 import type { ConfigStore } from '../config/store.ts'
 import type { LoadedConfig, PingapConfig, RawTable } from '../config/types.ts'
 import type { AuditAction, AuditLog } from '../control/audit.ts'
@@ -17,6 +19,7 @@ import type { Principal } from './auth.ts'
 import { applyChanges, itemOf, saveOrder, type ItemChange } from './candidate.ts'
 import { changeEntries, restartNeeded, type ChangeEntry } from './diff.ts'
 import { AdminError, InvalidConfig } from './errors.ts'
+import { globalEtag } from './etag.ts'
 import { issuesOf, issuesOfMessages, type ValidationIssue } from './issues.ts'
 import { referenceIssues } from './references.ts'
 
@@ -148,6 +151,7 @@ export class ConfigEditor {
       throw err
     }
     const loaded = await this.#load()
+    const base = this.#etcdBase(loaded, current, ctx)
     const changes = saveOrder(request.plan(loaded, current))
     const { config, issues } = await this.#evaluate(loaded, changes)
     if (config === undefined) {
@@ -163,7 +167,15 @@ export class ConfigEditor {
     })
     const previous = changes.map((c) => ({ ...c, value: itemOf(loaded.raw, c.category, c.name) }))
     try {
-      await this.#save(changes)
+      await this.#save(changes, base)
+    } catch (err) {
+      this.#deps.versions.forget(config.hash)
+      // Nothing was written: another node's publish won the etcd transaction.
+      if (err instanceof RevisionConflictError) throw this.#conflict(ctx, current, err.message)
+      this.#audit(ctx, 'error', { detail: err instanceof Error ? err.message : String(err) })
+      throw err instanceof AdminError ? err : new InvalidConfig(issuesOf(err))
+    }
+    try {
       const result = await this.#deps.pipeline.run(ctx.source)
       const applied = this.#deps.versions.current
       if (applied === undefined || !this.#contains(applied.config, config, changes)) {
@@ -194,7 +206,44 @@ export class ConfigEditor {
     )
   }
 
-  async #save(changes: readonly ItemChange[]): Promise<void> {
+  /**
+   * etcd mode: the revision the write is based on. The store must still hold what this node
+   * runs (another node may have published a version this node has not applied yet); the save
+   * then only succeeds if nothing changed in etcd after that revision (one transaction).
+   */
+  #etcdBase(loaded: LoadedConfig, current: ConfigVersion, ctx: WriteContext): number | undefined {
+    const store = this.#deps.store
+    if (!(store instanceof EtcdConfigStore)) return undefined
+    // Read from the local copy (etcd unreachable): the save itself fails and says so.
+    const revision = store.revisionOf(loaded)
+    if (revision === undefined) return undefined
+    let stored: string | undefined
+    try {
+      stored = parseConfig(loaded).hash
+    } catch {
+      // A broken stored config (the admin is repairing it): nothing to compare with.
+    }
+    if (stored !== undefined && stored !== current.hash) {
+      throw this.#conflict(ctx, current, 'the config in etcd changed (another node published)')
+    }
+    return revision
+  }
+
+  #conflict(ctx: WriteContext, current: ConfigVersion, detail: string): AdminError {
+    this.#audit(ctx, 'conflict', { baseVersion: current.number, detail })
+    return new AdminError('PGT_ERR_CONFIG_CONFLICT', [String(current.number)], {
+      detail,
+      current: { version: current.number, etag: globalEtag(current) },
+    })
+  }
+
+  async #save(changes: readonly ItemChange[], base?: number): Promise<void> {
+    const store = this.#deps.store
+    if (store instanceof EtcdConfigStore) {
+      // One transaction for every item: no node ever reads half of the write.
+      await this.#deps.pipeline.exclusive(() => store.publish(changes, base))
+      return
+    }
     await this.#deps.pipeline.exclusive(async () => {
       for (const { category, name, value } of changes) {
         await this.#deps.store.save(category, name, value)

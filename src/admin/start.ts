@@ -6,7 +6,9 @@
  */
 import { dirname, join } from 'node:path'
 import { parseFileUrl } from '../config/file-store.ts'
+import { EtcdConfigStore } from '../config/etcd-store.ts'
 import type { ConfigStore } from '../config/store.ts'
+import { listNodes, type NodeStatus } from '../control/node-status.ts'
 import type { LoadedConfig, PingapConfig } from '../config/types.ts'
 import { AuditLog } from '../control/audit.ts'
 import { HistoryStore } from '../control/history.ts'
@@ -165,6 +167,11 @@ function checkOwnAddress(spec: AdminSpec, servers: Readonly<Record<string, { add
   }
 }
 
+// The node list of the status endpoint in etcd mode; empty while etcd cannot be reached.
+function etcdNodes(store: EtcdConfigStore): () => Promise<readonly NodeStatus[]> {
+  return () => listNodes(store).catch(() => [])
+}
+
 /** Builds and binds the admin server. */
 export async function startAdmin(options: StartAdminOptions): Promise<RunningAdmin> {
   const { spec, host, audit } = options
@@ -195,6 +202,7 @@ export async function startAdmin(options: StartAdminOptions): Promise<RunningAdm
     status: host.status,
     pluginCategories: host.pluginCategories,
     cookiePath: spec.mount === '' ? '/' : spec.mount,
+    ...(host.store instanceof EtcdConfigStore ? { nodes: etcdNodes(host.store) } : {}),
   }
   const server = new AdminServer({
     spec,

@@ -5,10 +5,18 @@
  */
 import { ConfigError, ConfigErrors } from '../core/errors.ts'
 import { logger } from '../core/logger.ts'
-import { EtcdClient, parseEtcdUrl, type EtcdWrite } from './etcd/client.ts'
+import {
+  b64,
+  EtcdClient,
+  parseEtcdUrl,
+  prefixEnd,
+  type EtcdRange,
+  type EtcdWrite,
+} from './etcd/client.ts'
 import { cachePath, readCache, writeCache } from './etcd/cache.ts'
 import { watchPrefix } from './etcd/watch.ts'
 import { mergeDocuments, type TomlDocument } from './merge.ts'
+import { parseConfig } from './parse.ts'
 import { sourceKey } from './problems.ts'
 import { checkItemName, itemFileName, planSave } from './save-plan.ts'
 import type { ConfigStore } from './store.ts'
@@ -35,6 +43,10 @@ export class RevisionConflictError extends Error {
 }
 
 const SOURCE = 'etcd:'
+/** Under the prefix: node status keys (leased), outside the config and its guard. */
+const NODES = 'nodes/'
+/** Under the prefix: bumped by every publish, so a delete also moves the guarded ranges. */
+const MARKER = 'published'
 
 /** Parses and merges texts keyed by their source label (`etcd:<key>`). */
 function mergeTexts(texts: ReadonlyMap<string, string>): LoadedConfig {
@@ -58,6 +70,8 @@ export class EtcdConfigStore implements ConfigStore {
   readonly #client: EtcdClient
   readonly #prefix: string
   readonly #cacheFile: string
+  /** The etcd revision each loaded document was read at (the base of an admin write). */
+  readonly #loadedAt = new WeakMap<LoadedConfig, number>()
   #revision = 0
 
   constructor(url: string) {
@@ -78,6 +92,35 @@ export class EtcdConfigStore implements ConfigStore {
 
   #key(category: ConfigCategory, name: string): string {
     return `${this.#prefix}${itemFileName(category, name)}`
+  }
+
+  /** The prefix with its trailing slash (`/pingap/`). */
+  get prefix(): string {
+    return this.#prefix
+  }
+
+  /** The gateway client (node status uses it for leases). */
+  get client(): EtcdClient {
+    return this.#client
+  }
+
+  /** Where node status keys live: `<prefix>nodes/`. */
+  get nodesPrefix(): string {
+    return `${this.#prefix}${NODES}`
+  }
+
+  /** The etcd revision `loaded` was read at; undefined for a document from the local copy. */
+  revisionOf(loaded: LoadedConfig): number | undefined {
+    return this.#loadedAt.get(loaded)
+  }
+
+  // Everything under the prefix except the node status keys: what a publish is guarded by.
+  #configRanges(): EtcdRange[] {
+    const nodes = this.nodesPrefix
+    return [
+      [this.#prefix, b64(nodes)],
+      [Buffer.from(prefixEnd(nodes), 'base64').toString('utf8'), prefixEnd(this.#prefix)],
+    ]
   }
 
   async #read(): Promise<Map<string, string>> {
@@ -105,6 +148,9 @@ export class EtcdConfigStore implements ConfigStore {
       return mergeTexts(new Map(Object.entries(cached.texts)))
     }
     const loaded = mergeTexts(texts)
+    this.#loadedAt.set(loaded, this.#revision)
+    // The local copy is the last *good* config: one that does not validate is not kept.
+    if (!validates(loaded)) return loaded
     await writeCache(this.#cacheFile, {
       revision: this.#revision,
       texts: Object.fromEntries(texts),
@@ -147,8 +193,12 @@ export class EtcdConfigStore implements ConfigStore {
       }
     }
     if (writes.size === 0) return this.#revision
-    const list: EtcdWrite[] = [...writes]
-    const result = await this.#client.txn(list, { prefix: this.#prefix, baseRevision: base })
+    const marker = JSON.stringify({ at: new Date().toISOString(), base })
+    const list: EtcdWrite[] = [...writes, [`${this.#prefix}${MARKER}`, marker]]
+    const result = await this.#client.txn(list, {
+      ranges: this.#configRanges(),
+      baseRevision: base,
+    })
     if (!result.succeeded) throw new RevisionConflictError(result.revision)
     this.#revision = result.revision
     return result.revision
@@ -156,11 +206,27 @@ export class EtcdConfigStore implements ConfigStore {
 
   /** Yields after each change under the prefix, and once after every reconnection. */
   watch(signal: AbortSignal): AsyncIterable<void> {
-    return watchPrefix(this.#client, this.#prefix, () => this.#revision, signal)
+    const nodes = this.nodesPrefix
+    return watchPrefix(
+      this.#client,
+      this.#prefix,
+      () => this.#revision,
+      signal,
+      (key) => key.startsWith(nodes),
+    )
   }
 
   close(): Promise<void> {
     return Promise.resolve()
+  }
+}
+
+function validates(loaded: LoadedConfig): boolean {
+  try {
+    parseConfig(loaded)
+    return true
+  } catch {
+    return false
   }
 }
 

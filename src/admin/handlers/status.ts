@@ -9,8 +9,12 @@ import { json } from '../http.ts'
 
 const STARTED_AT = new Date(Date.now() - process.uptime() * 1000).toISOString()
 
-/** Where things stand (control-plane.md §3.11: in file mode one node, this process). */
-export const getStatus: Handler = (_req, ctx) => {
+/**
+ * Where things stand (control-plane.md §3.11: in file mode one node, this process; in etcd mode
+ * every node whose leased status key is alive).
+ */
+export const getStatus: Handler = async (_req, ctx) => {
+  const cluster = await ctx.nodes?.()
   const current = ctx.editor.current()
   const runtime = ctx.status()
   const rejection = ctx.lastRejection()
@@ -31,7 +35,7 @@ export const getStatus: Handler = (_req, ctx) => {
     upstreams: runtime.upstreams,
     listeners: runtime.listeners,
     certificates: runtime.certificates,
-    nodes: [
+    nodes: cluster ?? [
       {
         nodeId: `${hostname()}:${process.pid}`,
         hostname: hostname(),

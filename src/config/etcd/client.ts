@@ -23,6 +23,9 @@ export interface EtcdKv {
   readonly modRevision: number
 }
 
+/** A key range: its first key and etcd's base64 `range_end` (exclusive). */
+export type EtcdRange = readonly [from: string, rangeEnd: string]
+
 /** A write inside a transaction: a text to put, or `undefined` to delete. */
 export type EtcdWrite = readonly [key: string, value: string | undefined]
 
@@ -157,25 +160,20 @@ export class EtcdClient {
   }
 
   /**
-   * Applies `writes` atomically; with `baseRevision`, only if no key under `guardPrefix` changed
-   * after it. Returns whether the transaction was applied and the new revision.
+   * Applies `writes` atomically; with a guard, only if no key in any of its ranges changed after
+   * `baseRevision`. Returns whether the transaction was applied and the new revision.
    */
   async txn(
     writes: readonly EtcdWrite[],
-    guard?: { prefix: string; baseRevision: number },
+    guard?: { ranges: readonly EtcdRange[]; baseRevision: number },
   ): Promise<{ succeeded: boolean; revision: number }> {
-    const compare =
-      guard === undefined
-        ? []
-        : [
-            {
-              target: 'MOD',
-              result: 'LESS',
-              key: b64(guard.prefix),
-              range_end: prefixEnd(guard.prefix),
-              mod_revision: String(guard.baseRevision + 1),
-            },
-          ]
+    const compare = (guard?.ranges ?? []).map(([from, to]) => ({
+      target: 'MOD',
+      result: 'LESS',
+      key: b64(from),
+      range_end: to,
+      mod_revision: String(guard!.baseRevision + 1),
+    }))
     const success = writes.map(([key, value]) =>
       value === undefined
         ? { request_delete_range: { key: b64(key) } }
@@ -186,6 +184,33 @@ export class EtcdClient {
       { compare, success, failure: [] },
     )
     return { succeeded: res.succeeded === true, revision: Number(res.header?.revision ?? 0) }
+  }
+
+  /** Puts one key, attached to `lease` when given. */
+  async put(key: string, value: string, lease?: string): Promise<void> {
+    await this.call('/v3/kv/put', {
+      key: b64(key),
+      value: b64(value),
+      ...(lease === undefined ? {} : { lease }),
+    })
+  }
+
+  /** Grants a lease of `ttlSeconds`; returns its id. */
+  async grantLease(ttlSeconds: number): Promise<string> {
+    const res = await this.call<{ ID?: string }>('/v3/lease/grant', { TTL: String(ttlSeconds) })
+    if (res.ID === undefined) throw new Error('etcd granted no lease')
+    return res.ID
+  }
+
+  /** Refreshes a lease once; false when it has expired (etcd answers TTL 0 or none). */
+  async keepAlive(lease: string): Promise<boolean> {
+    const res = await this.call<{ result?: { TTL?: string } }>('/v3/lease/keepalive', { ID: lease })
+    return Number(res.result?.TTL ?? 0) > 0
+  }
+
+  /** Revokes a lease, deleting its keys. */
+  async revoke(lease: string): Promise<void> {
+    await this.call('/v3/lease/revoke', { ID: lease })
   }
 
   /** Opens a watch stream on `prefix` from `startRevision` at the current endpoint. */

@@ -8,7 +8,7 @@ import type { EtcdClient } from './client.ts'
 
 const log = logger.child({ component: 'etcd-watch' })
 const MIN_BACKOFF_MS = 500
-const MAX_BACKOFF_MS = 30_000
+const MAX_BACKOFF_MS = 5_000
 
 interface WatchLine {
   result?: {
@@ -16,7 +16,7 @@ interface WatchLine {
     created?: boolean
     canceled?: boolean
     compact_revision?: string
-    events?: unknown[]
+    events?: Array<{ kv?: { key?: string } }>
   }
   error?: { message?: string }
 }
@@ -50,25 +50,33 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<WatchLin
 }
 
 /** What one watch line means; throws on an error or a cancelled watch. */
-function classify(line: WatchLine): 'created' | 'events' | 'compacted' | 'other' {
+function classify(
+  line: WatchLine,
+  ignored: (key: string) => boolean,
+): 'created' | 'events' | 'compacted' | 'other' {
   const result = line.result
   if (line.error !== undefined) throw new Error(line.error.message ?? 'etcd watch error')
   if (result === undefined) return 'other'
   if (result.compact_revision !== undefined && result.compact_revision !== '0') return 'compacted'
   if (result.created === true) return 'created'
   if (result.canceled === true) throw new Error('etcd watch canceled')
-  return (result.events?.length ?? 0) > 0 ? 'events' : 'other'
+  const keys = (result.events ?? []).map((e) =>
+    Buffer.from(e.kv?.key ?? '', 'base64').toString('utf8'),
+  )
+  return keys.some((k) => !ignored(k)) ? 'events' : 'other'
 }
 
 /**
- * Yields after each batch of events under `prefix` newer than `revision()`, and once after each
- * reconnection; never throws; ends when `signal` aborts.
+ * Yields after each batch of events under `prefix` newer than `revision()` (batches whose keys
+ * are all `ignored` do not count), and once after each reconnection; never throws; ends when
+ * `signal` aborts.
  */
 export async function* watchPrefix(
   client: EtcdClient,
   prefix: string,
   revision: () => number,
   signal: AbortSignal,
+  ignored: (key: string) => boolean = () => false,
 ): AsyncGenerator<void> {
   let backoff = MIN_BACKOFF_MS
   let next = revision() + 1
@@ -79,7 +87,7 @@ export async function* watchPrefix(
       const res = await client.openWatch(prefix, next, signal)
       if (res.body === null) throw new Error('etcd watch: empty body')
       for await (const line of lines(res.body)) {
-        const kind = classify(line)
+        const kind = classify(line, ignored)
         if (kind === 'compacted') {
           // History is gone: resume from now and let the consumer re-read everything.
           next = 0
@@ -91,9 +99,11 @@ export async function* watchPrefix(
             reconnecting = false
             yield
           }
-        } else if (kind === 'events') {
-          next = Number(line.result?.header?.revision ?? next) + 1
-          yield
+        } else {
+          if (line.result?.header?.revision !== undefined) {
+            next = Math.max(next, Number(line.result.header.revision) + 1)
+          }
+          if (kind === 'events') yield
         }
       }
       if (!signal.aborted) throw new Error('etcd watch stream ended')

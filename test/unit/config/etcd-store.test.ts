@@ -100,6 +100,51 @@ describe('etcd store', { skip: etcdMissing }, () => {
     assert.deepEqual((await other.load()).raw['upstreams'], { u: { addrs: ['127.0.0.1:1'] } })
   })
 
+  test('a delete by another publisher also fails an older base; node keys never do', async () => {
+    const store = await openStore()
+    await store.publish([
+      { category: 'upstreams', name: 'gone', value: { addrs: ['127.0.0.1:1'] } },
+    ])
+    const other = new EtcdConfigStore(store.url)
+    const loaded = await other.load()
+    const base = other.revisionOf(loaded)
+    assert.equal(base, other.revision)
+    // A node status write under <prefix>nodes/ is outside the guarded ranges.
+    await store.client.put(`${store.nodesPrefix}n1`, '{}')
+    await store.publish([{ category: 'upstreams', name: 'gone', value: undefined }])
+    await assert.rejects(
+      other.publish([{ category: 'locations', name: 'l', value: { upstream: 'x' } }], base),
+      RevisionConflictError,
+    )
+    const fresh = await other.load()
+    await store.client.put(`${store.nodesPrefix}n2`, '{}')
+    await other.publish(
+      [{ category: 'upstreams', name: 'x', value: { addrs: ['127.0.0.1:2'] } }],
+      other.revisionOf(fresh),
+    )
+    assert.deepEqual(Object.keys((await store.load()).raw['upstreams'] ?? {}), ['x'])
+  })
+
+  test('watch ignores node status keys', async () => {
+    const store = await openStore()
+    await store.load()
+    const controller = new AbortController()
+    // What each tick reads: a tick for a node key would read no basic at all.
+    const names: unknown[] = []
+    const done = (async () => {
+      for await (const _ of store.watch(controller.signal)) {
+        names.push(((await store.load()).raw['basic'] as { name?: string } | undefined)?.name)
+      }
+    })()
+    await store.client.put(`${store.nodesPrefix}n1`, '{}')
+    await store.client.put(`${store.nodesPrefix}n1`, '{"a":1}')
+    await new EtcdConfigStore(store.url).save('basic', '', { name: 'seen' })
+    await eventually(() => assert.ok(names.includes('seen')))
+    controller.abort()
+    await done
+    assert.deepEqual(names, ['seen'])
+  })
+
   test('watch yields after a change made by another node', async () => {
     const store = await openStore()
     const writer = new EtcdConfigStore(store.url)
