@@ -223,11 +223,6 @@ export class App {
     loop().catch((err: unknown) => log.error('config watcher stopped', { err }))
   }
 
-  /** The config of the version being served. */
-  get config(): PingapConfig {
-    return this.runtime.current.config
-  }
-
   /**
    * The handler factory of `admin` plugins on locations. The admin code is imported on a mount's
    * first request, so a process without such a plugin does not load it.

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isIP } from 'node:net'
+import type { HttpResponse } from '../core/http-response.ts'
 import { logger } from '../core/logger.ts'
 import type { Authenticator, Principal } from './auth.ts'
 import type { AdminContext, AdminRequest } from './context.ts'
@@ -43,6 +44,25 @@ export interface AdminServerDeps {
   readonly assets: UiAssets
 }
 
+/** What {@link AdminHandler} needs: the mount and lock-out of its spec, and the services. */
+export interface AdminHandlerDeps extends Omit<AdminServerDeps, 'spec'> {
+  readonly spec: Pick<AdminSpec, 'mount' | 'ipFailLimit'>
+}
+
+/** One request as the handler sees it: the stream (for the body), the target, the client. */
+export interface AdminExchange {
+  readonly req: IncomingMessage
+  /** Path and query, e.g. `/pingap/api/v1/config?x=1`. */
+  readonly url: string
+  readonly ip: string
+}
+
+/** Answer of `GET /api/v1/events`: the caller turns its response into the event stream. */
+export const EVENT_STREAM = Symbol('admin event stream')
+
+/** What {@link AdminHandler.respond} answers. */
+export type AdminAnswer = HttpResponse | typeof EVENT_STREAM
+
 function hostOf(header: string | undefined): string {
   const host = (header ?? '').trim().toLowerCase()
   if (host.startsWith('[')) return host.slice(1, host.indexOf(']'))
@@ -57,12 +77,14 @@ function clientIp(req: IncomingMessage): string {
 
 export class AdminServer {
   readonly #deps: AdminServerDeps
+  readonly #handler: AdminHandler
   readonly #server: Server
   readonly #hosts: ReadonlySet<string>
   #address = ''
 
   constructor(deps: AdminServerDeps) {
     this.#deps = deps
+    this.#handler = new AdminHandler(deps)
     const { spec } = deps
     this.#hosts = new Set(['localhost', spec.host.toLowerCase(), ...spec.hosts])
     this.#server = createServer({ requestTimeout: 60_000 }, (req, res) => {
@@ -112,44 +134,60 @@ export class AdminServer {
       send(req, res, errorResponse(new AdminError('PGT_ERR_ADMIN_FORBIDDEN', ['host not allowed'])))
       return
     }
-    const ip = clientIp(req)
-    if (this.#deps.limiter.blocked(ip)) {
-      const err = new AdminError('PGT_ERR_ADMIN_FORBIDDEN', ['Forbidden, too many failures'])
-      send(req, res, errorResponse(err))
-      return
+    const answer = await this.#handler.respond({ req, url: req.url ?? '/', ip: clientIp(req) })
+    if (answer === EVENT_STREAM) this.#deps.context.events.attach(res)
+    else if (answer.status === 304) res.writeHead(304, answer.headers).end()
+    else send(req, res, answer)
+  }
+}
+
+/**
+ * The admin API and UI under a mount prefix, as responses: used by the admin server and by the
+ * `admin` plugin on a proxy location. The order of checks is the server's (see the top).
+ */
+export class AdminHandler {
+  readonly #deps: AdminHandlerDeps
+
+  constructor(deps: AdminHandlerDeps) {
+    this.#deps = deps
+  }
+
+  /** Answers one request (its body is read here for writes). */
+  async respond({ req, url: target, ip }: AdminExchange): Promise<AdminAnswer> {
+    try {
+      return await this.#respond(req, target, ip)
+    } catch (err) {
+      return errorResponse(err)
     }
-    const url = new URL(req.url ?? '/', 'http://admin')
+  }
+
+  async #respond(req: IncomingMessage, target: string, ip: string): Promise<AdminAnswer> {
+    if (this.#deps.limiter.blocked(ip)) {
+      return errorResponse(
+        new AdminError('PGT_ERR_ADMIN_FORBIDDEN', ['Forbidden, too many failures']),
+      )
+    }
+    const url = new URL(target, 'http://admin')
     const mount = this.#deps.spec.mount
     if (mount !== '' && url.pathname === mount) {
-      send(req, res, {
-        status: 307,
-        headers: { location: `${mount}/${url.search}` },
-        body: Buffer.alloc(0),
-      })
-      return
+      return { status: 307, headers: { location: `${mount}/${url.search}` }, body: Buffer.alloc(0) }
     }
     if (mount !== '' && !url.pathname.startsWith(`${mount}/`)) {
-      send(req, res, errorResponse(new AdminError('PGT_ERR_ADMIN_NOT_FOUND', [url.pathname])))
-      return
+      return errorResponse(new AdminError('PGT_ERR_ADMIN_NOT_FOUND', [url.pathname]))
     }
     const path = url.pathname.slice(mount.length)
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
-      await this.#api(req, res, path.slice(API_PREFIX.length) || '/', url.searchParams, ip)
-      return
+      return this.#api(req, path.slice(API_PREFIX.length) || '/', url.searchParams, ip)
     }
-    this.#ui(req, res, path)
+    return this.#ui(req, path)
   }
 
-  #ui(req: IncomingMessage, res: ServerResponse, path: string): void {
+  #ui(req: IncomingMessage, path: string): HttpResponse {
     if (!SAFE_METHODS.has(req.method ?? '')) {
-      send(req, res, errorResponse(new AdminError('PGT_ERR_ADMIN_NOT_FOUND', [path])))
-      return
+      return errorResponse(new AdminError('PGT_ERR_ADMIN_NOT_FOUND', [path]))
     }
     const file = this.#deps.assets.get(path)
-    if (file === undefined) {
-      send(req, res, text(404, 'Not Found'))
-      return
-    }
+    if (file === undefined) return text(404, 'Not Found')
     const headers: Record<string, string> = {
       ...UI_HEADERS,
       'content-type': file.type,
@@ -158,45 +196,35 @@ export class AdminServer {
       vary: 'accept-encoding',
     }
     if (req.headers['if-none-match'] === file.etag) {
-      res.writeHead(304, headers).end()
-      return
+      return { status: 304, headers, body: Buffer.alloc(0) }
     }
     const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '') ? file.gzip : undefined
     if (gzip !== undefined) headers['content-encoding'] = 'gzip'
-    send(req, res, { status: 200, headers, body: gzip ?? file.body })
+    return { status: 200, headers, body: gzip ?? file.body }
   }
 
   async #api(
     req: IncomingMessage,
-    res: ServerResponse,
     path: string,
     query: URLSearchParams,
     ip: string,
-  ): Promise<void> {
+  ): Promise<AdminAnswer> {
     const method = req.method ?? 'GET'
     const { match, methods } = findRoute(method, path)
     if (match === undefined) {
       const what = methods.length > 0 ? `${method} ${path} (allowed: ${methods.join(', ')})` : path
-      send(req, res, errorResponse(new AdminError('PGT_ERR_ADMIN_NOT_FOUND', [what])))
-      return
+      return errorResponse(new AdminError('PGT_ERR_ADMIN_NOT_FOUND', [what]))
     }
     const write = !SAFE_METHODS.has(method)
     const principal =
       match.route.public === true ? undefined : await this.#authorize(req, ip, write)
-    if (principal === null) {
-      send(req, res, errorResponse(new AdminError('PGT_ERR_ADMIN_UNAUTHORIZED')))
-      return
-    }
-    if (match.route.handler === 'events') {
-      this.#deps.context.events.attach(res)
-      return
-    }
+    if (principal === null) return errorResponse(new AdminError('PGT_ERR_ADMIN_UNAUTHORIZED'))
+    if (match.route.handler === 'events') return EVENT_STREAM
     const type = mediaType(req.headers)
     const body = write ? await readBody(req) : Buffer.alloc(0)
     if (write && body.length > 0 && !isApiMediaType(type)) {
       const expected = 'application/json, application/merge-patch+json or application/toml'
-      send(req, res, errorResponse(new AdminError('PGT_ERR_ADMIN_MEDIA_TYPE', [type, expected])))
-      return
+      return errorResponse(new AdminError('PGT_ERR_ADMIN_MEDIA_TYPE', [type, expected]))
     }
     const requestId = req.headers['x-request-id']
     const request: AdminRequest = {
@@ -211,10 +239,10 @@ export class AdminServer {
       requestId: typeof requestId === 'string' ? requestId.slice(0, 200) : randomUUID(),
     }
     try {
-      send(req, res, await match.route.handler(request, this.#deps.context))
+      return await match.route.handler(request, this.#deps.context)
     } catch (err) {
       if (err instanceof LoginFailed) this.#failed(ip, 'login')
-      send(req, res, errorResponse(err))
+      return errorResponse(err)
     }
   }
 

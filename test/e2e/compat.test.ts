@@ -125,7 +125,7 @@ describe('Pingap example configurations: pingap-ts -t', { skip: SKIP }, () => {
     })
   }
 
-  test('conf with the stats plugin key corrected', { todo: 'admin plugin category' }, async () => {
+  test('conf with the stats plugin key corrected passes (admin plugin included)', async () => {
     const dir = copyExample('conf')
     try {
       const plugins = readFileSync(join(dir, 'plugins.toml'), 'utf8')

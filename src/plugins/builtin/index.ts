@@ -2,6 +2,7 @@
 import { PluginRegistry } from '../registry.ts'
 import type { PluginFactory } from '../types.ts'
 import { acceptEncoding } from './accept-encoding.ts'
+import { adminPlugin, type AdminMountFactory } from './admin.ts'
 import { basicAuth } from './basic-auth.ts'
 import { cache } from './cache.ts'
 import { combinedAuth } from './combined-auth.ts'
@@ -10,6 +11,8 @@ import { cors } from './cors.ts'
 import { csrf } from './csrf.ts'
 import { directory } from './directory.ts'
 import { forwardAuth } from './forward-auth.ts'
+import { geoRestriction } from './geo-restriction.ts'
+import { imageOptim } from './image-optim.ts'
 import { ipRestriction } from './ip-restriction.ts'
 import { jwt } from './jwt.ts'
 import { keyAuth } from './key-auth.ts'
@@ -36,6 +39,8 @@ export const BUILTIN_PLUGINS: readonly PluginFactory[] = [
   csrf,
   directory,
   forwardAuth,
+  geoRestriction,
+  imageOptim,
   ipRestriction,
   jwt,
   keyAuth,
@@ -52,10 +57,20 @@ export const BUILTIN_PLUGINS: readonly PluginFactory[] = [
   uaRestriction,
 ] as readonly PluginFactory[]
 
+export interface BuiltinOptions {
+  /**
+   * The handler factory of the `admin` category, given by the composition root (plugins do not
+   * import the admin code); read on a mount's first request, so it may be bound late.
+   */
+  readonly adminMounts?: () => AdminMountFactory | undefined
+}
+
 /** A registry holding every built-in category. */
-export function createBuiltinRegistry(): PluginRegistry {
+export function createBuiltinRegistry(options: BuiltinOptions = {}): PluginRegistry {
   const registry = new PluginRegistry()
   for (const factory of BUILTIN_PLUGINS) registry.register(factory)
+  const mounts = options.adminMounts
+  registry.register(adminPlugin(mounts ?? (() => undefined)))
   return registry
 }
 

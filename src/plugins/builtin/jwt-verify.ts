@@ -1,7 +1,6 @@
 /** Verifies asymmetric JWTs with jose, against a static public key or a JWKS. */
 import type { KeyObject } from 'node:crypto'
-import type { JWTVerifyGetKey } from 'jose'
-import { loadJose } from './jose-module.ts'
+import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import type { AsymmetricAlgorithm } from './jwt-keys.ts'
 import type { JwksCache } from './jwks-cache.ts'
 import type { JwtFailure } from './jwt-hmac.ts'
@@ -19,7 +18,6 @@ export async function verifyAsymmetric(
   key: KeyObject | JWTVerifyGetKey,
   algorithms: readonly AsymmetricAlgorithm[],
 ): Promise<JwtFailure | undefined> {
-  const { errors, jwtVerify } = await loadJose()
   try {
     await jwtVerify(token, key, {
       algorithms: [...algorithms],
@@ -35,9 +33,8 @@ export async function verifyAsymmetric(
 
 /** A jose key resolver over `cache` that refuses tokens without a `kid`, as Pingap does. */
 export function jwksResolver(cache: JwksCache): JWTVerifyGetKey {
-  return async (header, token) => {
+  return (header, token) => {
     if (typeof header.kid !== 'string' || header.kid === '') {
-      const { errors } = await loadJose()
       throw new errors.JWSInvalid('a token verified against a JWKS must name its key (kid)')
     }
     return cache.resolve(header, token)
