@@ -7,10 +7,10 @@
  * BENCH_THREADS, BENCH_CONNECTIONS, BENCH_PIN, BENCH_SCENARIOS).
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { cpuMicros } from './http/cpu.ts'
 import { startNginx } from './http/nginx.ts'
 import { startPingap } from './http/pingap.ts'
 import { freePort, stopAll, stopProcess, waitForHttp, type Tracked } from './http/processes.ts'
@@ -127,13 +127,6 @@ directory = "memory://?max_size=64mb"
 `,
   )
   return conf
-}
-
-/** CPU time (user + system) a process has used, in µs, from /proc (clock ticks of 10 ms). */
-function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return 0
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
 }
 
 /** A wrk run plus the CPU the proxy spent per request: steadier than req/s on a busy machine. */

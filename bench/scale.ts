@@ -257,7 +257,7 @@ async function stop(served: Served): Promise<void> {
 }
 
 /** The location every request hits: a prefix location in the middle of the config. */
-function target(shape: ScaleShape): { host: string; path: string } {
+export function scaleTarget(shape: ScaleShape): { host: string; path: string } {
   const i = shape.locations >= 5007 ? 5007 : 7
   return { host: hostOf(shape, i), path: pathOf(i) }
 }
@@ -351,7 +351,7 @@ async function measureThroughput(dir: string, origin: string, threads: number): 
       await writeScaleConf(conf, shape, '127.0.0.1:0', origin)
       const served = await serve(conf, threads)
       try {
-        const { host, path } = target(shape)
+        const { host, path } = scaleTarget(shape)
         const script = await wrkScript(dir, host)
         await runWrk(`${served.url}${path}`, { ...WRK, duration: 2 }, script)
         const cpu = cpuSeconds(served.child.pid!)
@@ -396,7 +396,7 @@ async function measureReload(dir: string, origin: string, threads: number): Prom
   const served = await serve(conf, threads, 'debug')
   let load: ChildProcess | undefined
   try {
-    const { host, path } = target(BIG)
+    const { host, path } = scaleTarget(BIG)
     const script = await wrkScript(dir, host)
     await runWrk(`${served.url}${path}`, { ...WRK, duration: 2 }, script)
     // Background load for the whole phase; stopped by its PID at the end.
@@ -475,7 +475,7 @@ async function measureMemory(dir: string, origin: string): Promise<void> {
     const served = await serve(conf, threads)
     try {
       const pid = served.child.pid!
-      const { host, path } = target(shape)
+      const { host, path } = scaleTarget(shape)
       for (let i = 0; i < 200; i++) await fetchOnce(served.url, host, path)
       await delay(1000)
       const workers = childPids(pid)

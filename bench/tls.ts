@@ -11,12 +11,12 @@
  * BENCH_PIN, BENCH_SCENARIOS as in bench/README.md).
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { get } from 'node:https'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeCert } from '../test/helpers/certs.ts'
+import { cpuMicros } from './http/cpu.ts'
 import { LOCATION_PREFIXES, ORIGIN_BODY, originConf, startNginx } from './http/nginx.ts'
 import { startPingap } from './http/pingap.ts'
 import { freePort, pinned, stopAll, stopProcess, type Tracked } from './http/processes.ts'
@@ -43,13 +43,6 @@ function pins(): { proxy: string | undefined; others: string | undefined } {
   const n = cpus().length
   if (process.env['BENCH_PIN'] !== '1' || n < 2) return { proxy: undefined, others: undefined }
   return { proxy: String(n - 1), others: n === 2 ? '0' : `0-${n - 2}` }
-}
-
-/** CPU time (user + system) of a process in µs, from /proc (10 ms clock ticks). */
-function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return 0
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
 }
 
 function nginxTlsConf(dir: string, port: number, originPort: number): string {

@@ -1,18 +1,20 @@
 /**
  * nginx for the benchmark: the ORIGIN (answers a fixed ~100-byte JSON body on every path) and
- * the PROXY baseline (one worker, keep-alive upstream, the same 10 locations as pingap-ts).
+ * the PROXY baseline (one worker or `auto`, keep-alive upstream, the 10 locations of
+ * locations.ts).
  * Both run in the foreground as one process (`daemon off; master_process off;`) so the run
  * stops them by PID; every path nginx writes is inside the run's temp dir.
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { BENCH_LOCATIONS, type BenchLocation } from './locations.ts'
 import { startProcess, type Tracked } from './processes.ts'
 
 /** The origin's response body: 100 bytes of JSON. */
 export const ORIGIN_BODY =
   '{"message":"hello from the origin","service":"bench","ok":true,"padding":"0123456789abcdefghijklmn"}'
 
-/** The location prefixes both proxies serve (`/a0` … `/a8`, then `/`). */
+/** Ten plain prefixes (`/a0` … `/a8`, then `/`), for benchmarks that need no host or regex rule. */
 export const LOCATION_PREFIXES = [...Array.from({ length: 9 }, (_, i) => `/a${i}`), '/']
 
 function common(dir: string, name: string): string {
@@ -46,17 +48,65 @@ ${tempPaths(dir, 'origin')}
 `
 }
 
-/** Config of the nginx proxy; `accessLog` is a file path or undefined for `access_log off`. */
+/** What the nginx proxy does besides proxying (defaults: 1 worker, no request id). */
+export interface NginxProxyOptions {
+  /** `auto` runs a master with one worker per CPU (the cluster scenario). */
+  readonly workers?: 1 | 'auto'
+  /** Keeps or generates `X-Request-Id` towards the origin and on the response (`request_id`). */
+  readonly requestId?: boolean
+}
+
+function nginxLocation(location: BenchLocation): string {
+  const match = location.path.startsWith('~') ? `~ ${location.path.slice(1)}` : location.path
+  return `    location ${match} { proxy_pass http://origin; }`
+}
+
+/**
+ * One server block per host of BENCH_LOCATIONS plus the default one; each holds its host's
+ * locations and every host-less one, which is how Pingap tries a location's host then its path.
+ */
+function serverBlocks(port: number): string {
+  const shared = BENCH_LOCATIONS.filter((l) => l.host === undefined).map(nginxLocation)
+  const hosts = [...new Set(BENCH_LOCATIONS.flatMap((l) => (l.host === undefined ? [] : [l.host])))]
+  const block = (head: string, own: string[]): string =>
+    `  server {\n    listen 127.0.0.1:${port}${head};\n${[...own, ...shared].join('\n')}\n  }`
+  return [
+    block(' backlog=4096 default_server', []),
+    ...hosts.map((host) =>
+      block(
+        `;\n    server_name ${host}`,
+        BENCH_LOCATIONS.filter((l) => l.host === host).map(nginxLocation),
+      ),
+    ),
+  ].join('\n')
+}
+
+const REQUEST_ID = `  map $http_x_request_id $bench_request_id {
+    default $http_x_request_id;
+    "" $request_id;
+  }
+  proxy_set_header X-Request-Id $bench_request_id;
+  add_header X-Request-Id $bench_request_id;
+`
+
+/**
+ * Config of the nginx proxy over BENCH_LOCATIONS; `accessLog` is a file path or undefined for
+ * `access_log off`.
+ */
 export function proxyConf(
   dir: string,
   port: number,
   originPort: number,
   accessLog?: string,
+  options: NginxProxyOptions = {},
 ): string {
-  const locations = LOCATION_PREFIXES.map(
-    (prefix) => `    location ${prefix} { proxy_pass http://origin; }`,
-  ).join('\n')
-  return `${common(dir, 'proxy')}http {
+  let head = common(dir, 'proxy')
+  if (options.workers === 'auto') {
+    head = head
+      .replace('master_process off;', 'master_process on;')
+      .replace('worker_processes 1;', 'worker_processes auto;')
+  }
+  return `${head}http {
   access_log ${accessLog === undefined ? 'off' : `${accessLog} combined`};
 ${tempPaths(dir, 'proxy')}
   keepalive_requests 1000000;
@@ -67,10 +117,7 @@ ${tempPaths(dir, 'proxy')}
   proxy_http_version 1.1;
   proxy_set_header Connection "";
   proxy_set_header Host $host;
-  server {
-    listen 127.0.0.1:${port} backlog=4096;
-${locations}
-  }
+${options.requestId === true ? REQUEST_ID : ''}${serverBlocks(port)}
 }
 `
 }

@@ -1,12 +1,13 @@
 /**
  * pingap-ts for the benchmark: a config directory (one file per category, Pingap's
- * MultiByType layout) with 10 locations in front of the origin and the access log on, then
- * `bin/pingap-ts -c <dir>` as one process.
+ * MultiByType layout) with the 10 locations of locations.ts in front of the origin, then
+ * `bin/pingap-ts -c <dir>`. Options add what the scenarios compare: metrics, tracing, plugins
+ * and worker processes.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { LOCATION_PREFIXES } from './nginx.ts'
+import { BENCH_LOCATIONS } from './locations.ts'
 import { startProcess, type Tracked } from './processes.ts'
 
 /** bin/pingap-ts of this checkout (the bench runs from .build/bench/), or BENCH_PINGAP_BIN. */
@@ -14,34 +15,86 @@ export const PINGAP_BIN =
   process.env['BENCH_PINGAP_BIN'] ??
   fileURLToPath(new URL('../../../bin/pingap-ts', import.meta.url))
 
-function locationName(prefix: string): string {
-  return prefix === '/' ? 'root' : prefix.slice(1)
+/** The plugin tables a scenario can put on every location, by name. */
+const PLUGINS = {
+  requestId: 'category = "request_id"',
+  headers: 'category = "response_headers"\nset_headers = ["X-Served-By: bench"]',
+  localOnly: 'category = "ip_restriction"\ntype = "allow"\nip_list = ["127.0.0.1"]',
+  // High enough never to refuse a request: the bench measures the counting, not the 429.
+  rate: 'category = "limit"\ntype = "rate"\ntag = "ip"\nmax = 1000000000\ninterval = "1s"',
+} as const
+
+/** A plugin of PLUGINS. */
+export type BenchPlugin = keyof typeof PLUGINS
+
+/** The four plugins of the plugin scenario (issue 3), in chain order. */
+export const ALL_BENCH_PLUGINS: readonly BenchPlugin[] = [
+  'localOnly',
+  'rate',
+  'requestId',
+  'headers',
+]
+
+/** What a pingap-ts config adds to the 10 locations (defaults: nothing, 1 process). */
+export interface PingapOptions {
+  /** Sub-directory of `dir`, so targets of one run keep their own config. */
+  readonly name?: string
+  readonly threads?: number
+  /** `prometheus_metrics = "/metrics"` on the server. */
+  readonly metrics?: boolean
+  /** `otlp_exporter` of the server (an OTLP/HTTP URL). */
+  readonly otlp?: string
+  /** Plugins put on every location, in this order. */
+  readonly plugins?: readonly BenchPlugin[]
 }
 
-/** Writes the config directory; `accessLog` is the `access_log` value (undefined = off). */
+/** Path of the Prometheus scrape endpoint when `metrics` is on. */
+export const METRICS_PATH = '/metrics'
+
+function locationsToml(plugins: readonly BenchPlugin[]): string {
+  const list = plugins.length === 0 ? '' : `plugins = ${JSON.stringify(plugins)}\n`
+  return BENCH_LOCATIONS.map(
+    (l) =>
+      `[locations.${l.name}]\nupstream = "origin"\npath = ${JSON.stringify(l.path)}\n` +
+      (l.host === undefined ? '' : `host = "${l.host}"\n`) +
+      list,
+  ).join('\n')
+}
+
+/**
+ * Writes the config directory and returns it; `accessLog` is the `access_log` value (undefined
+ * = off). servers.toml holds only the server table, last, so callers may append keys to it.
+ */
 export async function writePingapConf(
   dir: string,
   port: number,
   originPort: number,
   accessLog: string | undefined,
+  options: PingapOptions = {},
 ): Promise<string> {
-  const conf = join(dir, 'pingap-conf')
+  const conf = join(dir, options.name === undefined ? 'pingap-conf' : `pingap-${options.name}`)
   await mkdir(conf, { recursive: true })
-  const names = LOCATION_PREFIXES.map(locationName)
-  const locations = LOCATION_PREFIXES.map(
-    (prefix) => `[locations.${locationName(prefix)}]\nupstream = "origin"\npath = "${prefix}"\n`,
+  const plugins = options.plugins ?? []
+  await writeFile(
+    join(conf, 'basic.toml'),
+    `[basic]\nname = "bench"\nthreads = ${options.threads ?? 1}\n`,
   )
-  await writeFile(join(conf, 'basic.toml'), '[basic]\nname = "bench"\nthreads = 1\n')
   await writeFile(
     join(conf, 'upstreams.toml'),
     `[upstreams.origin]\naddrs = ["127.0.0.1:${originPort}"]\n`,
   )
-  await writeFile(join(conf, 'locations.toml'), locations.join('\n'))
-  const log = accessLog === undefined ? '' : `access_log = ${JSON.stringify(accessLog)}\n`
-  await writeFile(
-    join(conf, 'servers.toml'),
-    `[servers.bench]\naddr = "127.0.0.1:${port}"\nlocations = ${JSON.stringify(names)}\n${log}`,
-  )
+  await writeFile(join(conf, 'locations.toml'), locationsToml(plugins))
+  const pluginTables = plugins.map((p) => `[plugins.${p}]\n${PLUGINS[p]}\n`)
+  await writeFile(join(conf, 'plugins.toml'), pluginTables.join('\n'))
+  const server = [
+    '[servers.bench]',
+    `addr = "127.0.0.1:${port}"`,
+    `locations = ${JSON.stringify(BENCH_LOCATIONS.map((l) => l.name))}`,
+    accessLog === undefined ? '' : `access_log = ${JSON.stringify(accessLog)}`,
+    options.metrics === true ? `prometheus_metrics = "${METRICS_PATH}"` : '',
+    options.otlp === undefined ? '' : `otlp_exporter = ${JSON.stringify(options.otlp)}`,
+  ]
+  await writeFile(join(conf, 'servers.toml'), `${server.filter((l) => l !== '').join('\n')}\n`)
   return conf
 }
 

@@ -37,10 +37,11 @@ done = function(summary, latency, requests)
 end
 `
 
-/** Writes the Lua reporter into `dir` and returns its path. */
-export async function writeWrkScript(dir: string): Promise<string> {
-  const path = join(dir, 'report.lua')
-  await writeFile(path, SCRIPT)
+/** Writes the Lua reporter (sending `Host: host` when given) into `dir`; returns its path. */
+export async function writeWrkScript(dir: string, host?: string): Promise<string> {
+  const path = join(dir, host === undefined ? 'report.lua' : `report-${host}.lua`)
+  const header = host === undefined ? '' : `wrk.headers["Host"] = ${JSON.stringify(host)}\n`
+  await writeFile(path, `${header}${SCRIPT}`)
   return path
 }
 
