@@ -19,7 +19,8 @@ import {
   type BreakerState,
 } from './circuit-breaker.ts'
 import { DnsDiscovery, type ResolvedHosts } from './discovery/dns.ts'
-import { discoveryMode, dnsOptions } from './discovery/mode.ts'
+import { DockerDiscovery, parseDockerAddrs } from './discovery/docker.ts'
+import { discoveryMode, dnsOptions, dockerFrequency } from './discovery/mode.ts'
 import { parseHealthCheck } from './health/parse.ts'
 import { LruMap } from './lru.ts'
 import { DEFAULT_POOL_SIZE, poolSettings, upstreamOptions, type PoolSettings } from './options.ts'
@@ -54,6 +55,7 @@ class PooledUpstream implements Upstream {
   readonly #entries: readonly BackendEntry[]
   readonly #selector: Selector
   readonly #dns: DnsDiscovery | undefined
+  readonly #docker: DockerDiscovery | undefined
   readonly #hostPools: LruMap<Backend>
   /** Pools closed while running (DNS removals, LRU evictions); close() waits for them. */
   readonly #retiring = new Set<Promise<void>>()
@@ -80,13 +82,16 @@ class PooledUpstream implements Upstream {
     })
     this.#hostPools = new LruMap(TRANSPARENT_POOL_LIMIT, (b) => this.#retire(b))
     const transparent = conf.discovery?.trim().toLowerCase() === 'transparent'
+    // Docker addrs are container selectors, not addresses (discovery/docker.ts).
+    const docker = conf.discovery?.trim().toLowerCase() === 'docker'
     if (transparent && conf.addrs.length === 0) {
       throw new ConfigError('PGT_ERR_CONFIG_INVALID', `upstreams.${name}.addrs`, [
         'addrs must not be empty',
       ])
     }
     // A transparent upstream ignores the content of addrs (spec §3.1).
-    this.#entries = transparent ? [] : parseBackendEntries(conf.addrs, this.options.tls, name)
+    this.#entries =
+      transparent || docker ? [] : parseBackendEntries(conf.addrs, this.options.tls, name)
     const mode = transparent ? 'transparent' : discoveryMode(conf, this.#entries, name)
     this.transparent = mode === 'transparent'
     if (mode === 'static') {
@@ -97,7 +102,13 @@ class PooledUpstream implements Upstream {
       const seed = previous instanceof PooledUpstream ? previous.#dns?.resolved : undefined
       this.#dns = new DnsDiscovery(hosts, dnsOptions(conf, name), (r) => this.#rebuild(r), seed)
     }
-    this.#backends = buildBackends(this.#entries, this.#dns?.resolved, new Map(), this.#make)
+    if (mode === 'docker') {
+      const seed = previous instanceof PooledUpstream ? previous.#docker?.entries : undefined
+      const selectors = parseDockerAddrs(conf.addrs, name)
+      const onChange = (): void => this.#rebuild(new Map())
+      this.#docker = new DockerDiscovery(selectors, dockerFrequency(conf, name), onChange, seed)
+    }
+    this.#backends = buildBackends(this.#allEntries(), this.#dns?.resolved, new Map(), this.#make)
     this.#carryHealth(previous)
   }
 
@@ -173,7 +184,9 @@ class PooledUpstream implements Upstream {
   }
 
   start(): void {
-    if (this.#closing === undefined) this.#dns?.start()
+    if (this.#closing !== undefined) return
+    this.#dns?.start()
+    this.#docker?.start()
   }
 
   close(): Promise<void> {
@@ -183,6 +196,7 @@ class PooledUpstream implements Upstream {
 
   async #closeAll(): Promise<void> {
     this.#dns?.stop()
+    this.#docker?.stop()
     const pools = [...this.#backends, ...this.#hostPools.values()].map((b) => b.pool.close())
     this.#hostPools.clear()
     await Promise.allSettled([...pools, ...this.#retiring])
@@ -207,11 +221,16 @@ class PooledUpstream implements Upstream {
   #rebuild(resolved: ResolvedHosts): void {
     if (this.#closing !== undefined) return
     const existing = new Map(this.#backends.map((b) => [b.address, b]))
-    const next = buildBackends(this.#entries, resolved, existing, this.#make)
+    const next = buildBackends(this.#allEntries(), resolved, existing, this.#make)
     const kept = new Set(next.map((b) => b.pool))
     for (const old of this.#backends) if (!kept.has(old.pool)) this.#retire(old)
     this.#backends = next
     log.info('backends changed', { upstream: this.name, backends: next.map((b) => b.address) })
+  }
+
+  /** The `addrs` entries, or the containers docker discovery found. */
+  #allEntries(): readonly BackendEntry[] {
+    return this.#docker?.entries ?? this.#entries
   }
 
   #carryHealth(previous: Upstream | undefined): void {

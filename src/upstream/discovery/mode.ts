@@ -5,11 +5,11 @@ import { isIpLiteral, type BackendEntry } from '../backend.ts'
 import { durationKey } from '../options.ts'
 import { DEFAULT_UPDATE_FREQUENCY_MS, invalidDnsServer, type DnsOptions } from './dns.ts'
 
-export type DiscoveryMode = 'static' | 'dns' | 'transparent'
+export type DiscoveryMode = 'static' | 'dns' | 'docker' | 'transparent'
 
 /**
  * The discovery mode: as written, or when `discovery` is unset, `dns` if any host is a name and
- * `static` otherwise (spec §1.8). Docker discovery is not supported yet: a ConfigError.
+ * `static` otherwise (spec §1.8).
  */
 export function discoveryMode(
   conf: UpstreamConf,
@@ -19,13 +19,9 @@ export function discoveryMode(
   const value = conf.discovery?.trim().toLowerCase()
   if (value === undefined) return entries.some((e) => !isIpLiteral(e.host)) ? 'dns' : 'static'
   if (value === '' || value === 'static') return 'static'
-  if (value === 'dns' || value === 'transparent') return value
-  const path = `upstreams.${name}.discovery`
-  if (value === 'docker') {
-    throw new ConfigError('PGT_ERR_CONFIG_INVALID', path, ['docker discovery is not supported yet'])
-  }
-  throw new ConfigError('PGT_ERR_CONFIG_INVALID', path, [
-    `unknown discovery "${conf.discovery}" (expected static, dns or transparent)`,
+  if (value === 'dns' || value === 'docker' || value === 'transparent') return value
+  throw new ConfigError('PGT_ERR_CONFIG_INVALID', `upstreams.${name}.discovery`, [
+    `unknown discovery "${conf.discovery}" (expected static, dns, docker or transparent)`,
   ])
 }
 
@@ -34,6 +30,12 @@ function commaList(text: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
+}
+
+/** How often docker discovery re-lists without an event: `update_frequency`, default 60 s. */
+export function dockerFrequency(conf: UpstreamConf, name: string): number {
+  const frequency = durationKey(conf.update_frequency, `upstreams.${name}.update_frequency`)
+  return frequency !== undefined && frequency > 0 ? frequency : DEFAULT_UPDATE_FREQUENCY_MS
 }
 
 /** DNS settings from `dns_server`, `dns_domain`, `dns_search`, `ipv4_only`, `update_frequency`. */
