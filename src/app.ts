@@ -8,6 +8,7 @@ import { parseConfig } from './config/parse.ts'
 import type { ConfigStore } from './config/store.ts'
 import type { LoadedConfig, PingapConfig } from './config/types.ts'
 import { configureLogger, logger } from './core/logger.ts'
+import type { AuditLog } from './control/audit.ts'
 import { HealthMonitors } from './control/health.ts'
 import { NodeReporter } from './control/node-status.ts'
 import { ConfigPipeline, type DataPlane, type PipelineResult } from './control/pipeline.ts'
@@ -15,6 +16,7 @@ import { runtimeStatus, type RuntimeStatusSource } from './control/status.ts'
 import { VersionLog, type ConfigVersion } from './control/versions.ts'
 import { createBuiltinRegistry } from './plugins/builtin/index.ts'
 import { BUILTIN_PLUGIN_TABLES } from './plugins/builtin/defaults.ts'
+import type { AdminMountFactory } from './plugins/builtin/admin.ts'
 import { Observability, checkObservability } from './observability.ts'
 import { Listeners } from './proxy/listeners.ts'
 import { checkAccessLog, createRequestObserver, type RequestObserver } from './proxy/observer.ts'
@@ -24,10 +26,16 @@ import type { Snapshot } from './runtime/snapshot.ts'
 
 const log = logger.child({ module: 'app' })
 
-/** Build dependencies shared by the live build and `-t`. */
-export function buildDeps(loaded?: LoadedConfig): BuildDeps {
+/**
+ * Build dependencies shared by the live build and `-t`; `adminMounts` serves the `admin` plugin
+ * (absent for `-t` and cluster workers, where that plugin answers 503).
+ */
+export function buildDeps(
+  loaded?: LoadedConfig,
+  adminMounts?: () => AdminMountFactory | undefined,
+): BuildDeps {
   return {
-    registry: createBuiltinRegistry(),
+    registry: createBuiltinRegistry(adminMounts !== undefined ? { adminMounts } : {}),
     builtinPlugins: BUILTIN_PLUGIN_TABLES,
     checkServer: checkAccessLog,
     ...(loaded !== undefined ? { sources: loaded.sources } : {}),
@@ -59,6 +67,8 @@ export interface AppOptions {
   readonly versions?: VersionLog
   /** Start with an empty config when the stored one is broken (`--admin`, spec §9). */
   readonly startEmptyOnError?: boolean
+  /** The admin server's audit log, shared with `admin` plugins on locations. */
+  readonly audit?: AuditLog
 }
 
 /** The config to start with: the stored one, or with `startEmptyOnError` an empty one. */
@@ -91,6 +101,8 @@ export class App {
   readonly #store: ConfigStore
   readonly #watch = new AbortController()
   readonly #certificates: CertificateService
+  #adminMounts: Promise<AdminMountFactory> | undefined
+  #audit: AuditLog | undefined
   /** etcd mode: this node's leased status key (docs/cluster.md). */
   nodes: NodeReporter | undefined
   #stopping: Promise<void> | undefined
@@ -133,7 +145,10 @@ export class App {
     const { loaded, config, broken } = await initialConfig(options)
     configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
     const versions = options.versions ?? new VersionLog()
-    const runtime = Runtime.create(buildDeps(loaded), config, versions.numberFor(config))
+    // `admin` plugins get their handler from the App, which exists only after the first build.
+    const late: { app?: App } = {}
+    const mounts = (): AdminMountFactory | undefined => late.app?.adminMounts()
+    const runtime = Runtime.create(buildDeps(loaded, mounts), config, versions.numberFor(config))
     const observability = new Observability()
     const { metrics, tracing } = observability
     const observer = createRequestObserver({ metrics, tracing })
@@ -148,6 +163,8 @@ export class App {
       options.store,
       observability,
     )
+    app.#audit = options.audit
+    late.app = app
     try {
       await observability.apply(runtime.current)
       await listeners.sync(runtime.current)
@@ -209,6 +226,34 @@ export class App {
   /** The config of the version being served. */
   get config(): PingapConfig {
     return this.runtime.current.config
+  }
+
+  /**
+   * The handler factory of `admin` plugins on locations. The admin code is imported on a mount's
+   * first request, so a process without such a plugin does not load it.
+   */
+  adminMounts(): AdminMountFactory {
+    return (options) => {
+      const mount = this.#loadAdminMounts().then((factory) => factory(options))
+      return async (ctx) => (await mount)(ctx)
+    }
+  }
+
+  #loadAdminMounts(): Promise<AdminMountFactory> {
+    this.#adminMounts ??= import('./admin/mount.ts').then(({ createAdminMounts }) =>
+      createAdminMounts({
+        host: {
+          store: this.#store,
+          versions: this.versions,
+          pipeline: this.pipeline,
+          check: checkLoaded,
+          status: this.statusSource(),
+          pluginCategories: buildDeps().registry.categories(),
+        },
+        ...(this.#audit !== undefined ? { audit: this.#audit } : {}),
+      }),
+    )
+    return this.#adminMounts
   }
 
   /** What the admin status shows about this process's data plane. */
