@@ -3,8 +3,9 @@
  * drives normal traffic through each proxy, first alone, then while slowhttptest holds
  * slow-header (slowloris) or slow-body (R-U-Dead-Yet) connections open against the same proxy.
  * The figure that matters is the share of its normal throughput a proxy keeps under attack
- * (the goal is ≥ 80 %). Both proxies get the same client timeouts. Prints a table and writes
- * bench/results/slowloris.json.
+ * (the goal is ≥ 80 %). Both proxies get the same client timeouts. Without slowhttptest a
+ * built-in attacker sends the same shapes (the reason is printed). Prints a table (with how many
+ * attack connections each proxy held open) and writes bench/results/slowloris-latest.json.
  *
  *   npm run build && npm run build:tests && node .build/bench/slowloris.js
  *
@@ -12,15 +13,17 @@
  * slow bytes (2), SLOW_TIMEOUT client timeouts in seconds for both proxies (10), BENCH_DURATION
  * wrk seconds (10), BENCH_CONNECTIONS (50), BENCH_THREADS (2), SLOW_TARGETS (nginx,pingap-ts),
  * SLOW_MODES (headers,body), SLOW_ROUNDS (3: baseline and attacks alternate, medians reported,
- * because one run on a shared machine is noise).
+ * because one run on a shared machine is noise), SLOW_TOOL=built-in forces the fallback.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { originConf, proxyConf, startNginx } from './http/nginx.ts'
 import { startPingap, writePingapConf } from './http/pingap.ts'
 import { freePort, stopAll, stopProcess, waitForHttp, type Tracked } from './http/processes.ts'
+import { fallbackReason, startAttack, type Attack } from './http/slow-attack.ts'
 import { runWrk, writeWrkScript, type WrkOptions } from './http/wrk.ts'
 
 type Target = 'nginx' | 'pingap-ts'
@@ -35,6 +38,9 @@ interface Settings {
   readonly targets: readonly Target[]
   readonly modes: readonly Mode[]
   readonly rounds: number
+  /** taskset CPU lists: the proxy alone on one core, the load side (wrk, origin, attacker). */
+  readonly proxyCpus: string | undefined
+  readonly loadCpus: string | undefined
 }
 
 interface Row {
@@ -45,6 +51,19 @@ interface Row {
   errors: number
   /** Share of the same proxy's throughput without attack. */
   kept: number
+  /** The attacker, and the most / last of its connections the proxy held open. */
+  tool?: string
+  peakConnected?: number
+  endConnected?: number
+  /** The proxy's CPU time per normal request (µs), and the share kept by that measure. */
+  cpuUsPerRequest: number
+  /**
+   * Baseline CPU per request / CPU per request under attack: the throughput a CPU-bound proxy
+   * keeps, read from its own CPU time, so other processes on a shared machine barely move it.
+   */
+  keptCpu: number
+  /** CPU the proxy spent on the attack alone (no wrk), % of one core. */
+  attackCpuPct?: number | undefined
 }
 
 function num(name: string, fallback: number): number {
@@ -62,16 +81,23 @@ function list<T extends string>(name: string, fallback: string, allowed: readonl
 }
 
 function settings(): Settings {
+  const cores = cpus().length
+  // The attacker is a CPU hog of its own: pinned, it competes with wrk, not with the proxy.
+  const pin = process.env['BENCH_PIN'] !== '0' && cores >= 2
+  const load = cores === 2 ? '0' : `0-${cores - 2}`
   return {
     wrk: {
       threads: num('BENCH_THREADS', 2),
       connections: num('BENCH_CONNECTIONS', 50),
       duration: num('BENCH_DURATION', 10),
+      cpus: pin ? load : undefined,
     },
+    proxyCpus: pin ? String(cores - 1) : undefined,
+    loadCpus: pin ? load : undefined,
     connections: num('SLOW_CONNECTIONS', 1000),
     rate: num('SLOW_RATE', 200),
     interval: num('SLOW_INTERVAL', 2),
-    timeout: num('SLOW_TIMEOUT', 10),
+    timeout: num('SLOW_TIMEOUT', 60),
     targets: list('SLOW_TARGETS', 'nginx,pingap-ts', ['nginx', 'pingap-ts'] as const),
     modes: list('SLOW_MODES', 'headers,body', ['headers', 'body'] as const),
     rounds: num('SLOW_ROUNDS', 3),
@@ -107,61 +133,49 @@ async function pingapConf(
   return conf
 }
 
-/** Starts slowhttptest against `url`; resolves once its connections had time to be opened. */
-async function startAttack(
-  mode: Mode,
-  url: string,
-  s: Settings,
-  seconds: number,
-): Promise<ChildProcess> {
-  const args = [
-    mode === 'headers' ? '-H' : '-B',
-    '-c',
-    String(s.connections),
-    '-r',
-    String(s.rate),
-    '-i',
-    String(s.interval),
-    '-l',
-    String(seconds),
-    '-s',
-    '100000',
-    '-x',
-    '10',
-    '-p',
-    '3',
-    '-u',
-    url,
-  ]
-  const child = spawn('slowhttptest', args, { stdio: 'ignore' })
-  // Ramp-up: connections / rate seconds, plus one for the stragglers.
-  const rampMs = Math.ceil(s.connections / s.rate) * 1000 + 1000
-  await new Promise((resolve) => setTimeout(resolve, rampMs))
-  return child
+/** CPU seconds (user + system) used so far by `pid`, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
-function stopAttack(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGKILL')
-  return done
+/** The share of one core `pid` uses over the next `ms` milliseconds. */
+async function cpuPercent(pid: number, ms: number): Promise<number> {
+  const before = cpuSeconds(pid)
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  return ((cpuSeconds(pid) - before) / (ms / 1000)) * 100
 }
 
 async function measure(
   target: Target,
+  pid: number,
   mode: Mode | 'none',
   url: string,
   s: Settings,
   script: string,
-  baseline: number | undefined,
+  baseline: Row | undefined,
 ): Promise<Row> {
-  let attack: ChildProcess | undefined
+  let attack: Attack | undefined
   if (mode !== 'none') {
-    const seconds = s.wrk.duration + Math.ceil(s.connections / s.rate) + 10
-    attack = await startAttack(mode, url.replace(/\/a5\/bench$/, '/a5/slow'), s, seconds)
+    attack = await startAttack({
+      mode,
+      url: url.replace(/\/a5\/bench$/, '/a5/slow'),
+      connections: s.connections,
+      rate: s.rate,
+      interval: s.interval,
+      // Outlasts the wrk run; stop() ends it as soon as wrk is done.
+      seconds: s.wrk.duration + Math.ceil(s.connections / s.rate) + 10,
+      reportPrefix: join(dirname(script), `slow-${target}-${mode}-${Date.now()}`),
+      cpus: s.loadCpus,
+    })
   }
+  const attackCpuPct = attack === undefined ? undefined : await cpuPercent(pid, 2_000)
   try {
+    const cpuBefore = cpuSeconds(pid)
     const r = await runWrk(url, s.wrk, script)
+    const cpuUsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, r.requests)
     const errors = Object.values(r.errors).reduce((a, b) => a + b, 0)
     const rps = r.requestsPerSecond
     return {
@@ -170,10 +184,13 @@ async function measure(
       requestsPerSecond: rps,
       p99Ms: r.latency.p99 / 1000,
       errors,
-      kept: baseline === undefined ? 1 : rps / baseline,
+      kept: baseline === undefined ? 1 : rps / baseline.requestsPerSecond,
+      cpuUsPerRequest,
+      keptCpu: baseline === undefined ? 1 : baseline.cpuUsPerRequest / cpuUsPerRequest,
+      ...(attack !== undefined ? { ...(await attack.stop()), attackCpuPct } : {}),
     }
   } finally {
-    if (attack !== undefined) await stopAttack(attack)
+    await attack?.stop()
   }
 }
 
@@ -186,19 +203,27 @@ async function startTarget(
   const port = await freePort()
   const proc =
     target === 'nginx'
-      ? await startNginx(dir, 'proxy', nginxConf(dir, port, origin, s.timeout))
-      : startPingap(await pingapConf(dir, port, origin, s.timeout))
+      ? await startNginx(dir, 'proxy', nginxConf(dir, port, origin, s.timeout), s.proxyCpus)
+      : startPingap(await pingapConf(dir, port, origin, s.timeout), s.proxyCpus)
   const url = `http://127.0.0.1:${port}/a5/bench`
   await waitForHttp(url, proc)
   return { proc, url }
 }
 
 function table(rows: readonly Row[]): string {
-  const lines = ['target     attack    req/s     p99 ms  errors  kept']
+  const lines = [
+    'target     attack    req/s     p99 ms  errors  kept   µs/req  kept(CPU)  held (peak/end)  proxy CPU on attack alone',
+  ]
   for (const r of rows) {
+    const held =
+      r.peakConnected === undefined
+        ? ''
+        : `${`${r.peakConnected}/${r.endConnected ?? 0}`.padEnd(16)} ${(r.attackCpuPct ?? 0).toFixed(1)} %`
     lines.push(
       `${r.target.padEnd(10)} ${r.mode.padEnd(8)} ${r.requestsPerSecond.toFixed(0).padStart(7)} ` +
-        `${r.p99Ms.toFixed(1).padStart(9)} ${String(r.errors).padStart(7)}  ${(r.kept * 100).toFixed(0)} %`,
+        `${r.p99Ms.toFixed(1).padStart(9)} ${String(r.errors).padStart(7)}  ` +
+        `${`${(r.kept * 100).toFixed(0)} %`.padEnd(6)} ${r.cpuUsPerRequest.toFixed(0).padStart(6)}  ` +
+        `${`${(r.keptCpu * 100).toFixed(0)} %`.padEnd(9)}  ${held}`,
     )
   }
   return lines.join('\n')
@@ -214,33 +239,44 @@ function median(values: readonly number[]): number {
 
 /** Median req/s and median share kept per target and attack. */
 function summary(rows: readonly Row[]): string {
-  const lines = ['median     attack    req/s   kept']
+  const lines = ['median     attack    req/s   kept   µs/req  kept(CPU)']
   const keys = [...new Set(rows.map((r) => `${r.target}|${r.mode}`))]
   for (const key of keys) {
     const [target = '', mode = ''] = key.split('|')
     const group = rows.filter((r) => r.target === target && r.mode === mode)
     const rps = median(group.map((r) => r.requestsPerSecond))
     const kept = median(group.map((r) => r.kept))
+    const cpu = median(group.map((r) => r.cpuUsPerRequest))
+    const keptCpu = median(group.map((r) => r.keptCpu))
     lines.push(
-      `${target.padEnd(10)} ${mode.padEnd(8)} ${rps.toFixed(0).padStart(7)}  ${(kept * 100).toFixed(0)} %`,
+      `${target.padEnd(10)} ${mode.padEnd(8)} ${rps.toFixed(0).padStart(7)}  ` +
+        `${`${(kept * 100).toFixed(0)} %`.padEnd(6)} ${cpu.toFixed(0).padStart(6)}  ` +
+        `${(keptCpu * 100).toFixed(0)} %`,
     )
   }
   return lines.join('\n')
 }
 
 async function main(): Promise<void> {
-  for (const tool of ['nginx', 'wrk', 'slowhttptest']) {
+  for (const tool of ['nginx', 'wrk']) {
     if (!have(tool)) {
       process.stdout.write(`skipped: ${tool} is not installed (apt-get install ${tool})\n`)
       return
     }
   }
+  const fallback = fallbackReason()
+  const tool = fallback === undefined ? 'slowhttptest' : 'built-in'
+  process.stdout.write(
+    fallback === undefined
+      ? 'attacker: slowhttptest\n'
+      : `attacker: built-in slow client, because ${fallback}\n`,
+  )
   const s = settings()
   const dir = await mkdtemp(join(tmpdir(), 'pingap-slowloris-'))
   const rows: Row[] = []
   try {
     const originPort = await freePort()
-    const origin = await startNginx(dir, 'origin', originConf(dir, originPort))
+    const origin = await startNginx(dir, 'origin', originConf(dir, originPort), s.loadCpus)
     await waitForHttp(`http://127.0.0.1:${originPort}/`, origin)
     const script = await writeWrkScript(dir)
     for (const target of s.targets) {
@@ -248,11 +284,12 @@ async function main(): Promise<void> {
       await mkdir(targetDir, { recursive: true })
       const { proc, url } = await startTarget(target, targetDir, originPort, s)
       await runWrk(url, { ...s.wrk, duration: 2 }, script) // warm-up
+      const pid = proc.child.pid ?? 0
       for (let round = 0; round < s.rounds; round++) {
-        const base = await measure(target, 'none', url, s, script, undefined)
+        const base = await measure(target, pid, 'none', url, s, script, undefined)
         rows.push(base)
         for (const mode of s.modes) {
-          rows.push(await measure(target, mode, url, s, script, base.requestsPerSecond))
+          rows.push(await measure(target, pid, mode, url, s, script, base))
         }
       }
       await stopProcess(proc)
@@ -266,8 +303,8 @@ async function main(): Promise<void> {
   const results = new URL('../../bench/results/', import.meta.url)
   await mkdir(results, { recursive: true })
   await writeFile(
-    new URL('slowloris.json', results),
-    `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), settings: s, rows }, null, 2)}\n`,
+    new URL('slowloris-latest.json', results),
+    `${JSON.stringify({ date: new Date().toISOString(), tool, fallback, cpus: cpus().length, loadavg: loadavg(), settings: s, rows }, null, 2)}\n`,
   )
 }
 

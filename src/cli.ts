@@ -6,7 +6,7 @@ import cluster from 'node:cluster'
 import { writeFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { AdminSpecError, resolveAdminSpec, type AdminSpec } from './admin/spec.ts'
-import { openAdminData, startAdmin, type RunningAdmin } from './admin/start.ts'
+import type { RunningAdmin } from './admin/start.ts'
 import { App, buildDeps, checkConfig, checkLoaded } from './app.ts'
 import { Primary } from './cluster/primary.ts'
 import { configuredThreads, parseThreads, threadCount } from './cluster/threads.ts'
@@ -18,7 +18,10 @@ import { TEMPLATE_TOML } from './config/template.ts'
 import { ConfigErrors, ConfigError } from './core/errors.ts'
 import { logger, setLogDestination } from './core/logger.ts'
 import { VERSION } from './core/version.ts'
-import { errorMessages } from './control/pipeline.ts'
+import { errorMessages, type ConfigPipeline } from './control/pipeline.ts'
+import type { RuntimeStatusSource } from './control/status.ts'
+import type { VersionLog } from './control/versions.ts'
+import type { PingapConfig } from './config/types.ts'
 import {
   acmeStateFile,
   findCertificateFiles,
@@ -195,24 +198,42 @@ async function run(opts: CliOptions): Promise<number> {
   // A store that does not load is reported by the start below (or repaired through --admin).
   const threads = threadsOption ?? (await configuredThreads(store).catch(() => undefined))
   if (threadCount(threads) > 1) {
-    if (adminSpec !== undefined) log.warn('the admin server does not run with threads > 1 yet')
-    const primary = await Primary.start({ store, autoreload, threads: threadsOption, buildDeps })
+    const start = (versions?: VersionLog) =>
+      Primary.start({ store, autoreload, threads: threadsOption, buildDeps, versions })
+    if (adminSpec !== undefined) return await runWithAdmin(store, adminSpec, start)
+    const primary = await start()
     return await waitForSignals(primary, primary.config.basic.pid_file)
   }
-  if (adminSpec !== undefined) return await runWithAdmin(store, autoreload, adminSpec)
+  if (adminSpec !== undefined) {
+    const start = (versions: VersionLog) =>
+      App.start({ store, autoreload, versions, startEmptyOnError: true })
+    return await runWithAdmin(store, adminSpec, start)
+  }
   const app = await App.start({ store, autoreload })
   return await waitForSignals(app, app.runtime.current.config.basic.pid_file)
 }
 
-/** One process with the admin server (spec §7): history and audit kept beside the config. */
-async function runWithAdmin(store: ConfigStore, autoreload: boolean, spec: AdminSpec) {
+/** The control plane the admin server drives: the single-process App or the cluster Primary. */
+interface ControlPlane extends Service {
+  readonly versions: VersionLog
+  readonly pipeline: ConfigPipeline
+  readonly config: PingapConfig
+  statusSource(): RuntimeStatusSource
+}
+
+/**
+ * The admin server (spec §7) beside the control plane, in this process (threads = 1) or in the
+ * cluster primary: history and audit kept beside the config.
+ */
+async function runWithAdmin(
+  store: ConfigStore,
+  spec: AdminSpec,
+  startControl: (versions: VersionLog) => Promise<ControlPlane>,
+) {
+  // The admin server (31 modules) is loaded only when --admin asks for it: idle RSS (issue 4).
+  const { openAdminData, startAdmin } = await import('./admin/start.ts')
   const data = openAdminData(store.url)
-  const app = await App.start({
-    store,
-    autoreload,
-    versions: data.versions,
-    startEmptyOnError: true,
-  })
+  const app = await startControl(data.versions)
   let admin: RunningAdmin
   try {
     admin = await startAdmin({
@@ -231,14 +252,16 @@ async function runWithAdmin(store: ConfigStore, autoreload: boolean, spec: Admin
     await app.shutdown()
     throw err
   }
+  const restart = app.restart?.bind(app)
   const service: Service = {
     reload: (source) => app.reload(source),
     shutdown: async () => {
       await admin.close()
       await app.shutdown()
     },
+    ...(restart !== undefined ? { restart } : {}),
   }
-  return await waitForSignals(service, app.runtime.current.config.basic.pid_file)
+  return await waitForSignals(service, app.config.basic.pid_file)
 }
 
 /** Runs the CLI and resolves to the process exit code. */

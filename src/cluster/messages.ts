@@ -28,6 +28,15 @@ export type ToWorker =
     }
   | ({ readonly type: 'health' } & HealthEntry)
   | { readonly type: 'drain'; readonly graceMs: number; readonly timeoutMs: number }
+  /** Send your metrics (prom-client's JSON) as `metrics` with the same id. */
+  | { readonly type: 'metrics-collect'; readonly id: number }
+  /** The answer to a `metrics-request`: the cluster's text exposition, or why there is none. */
+  | {
+      readonly type: 'metrics-reply'
+      readonly id: number
+      readonly text?: string
+      readonly error?: string
+    }
 
 /** Worker → primary. */
 export type ToPrimary =
@@ -42,6 +51,10 @@ export type ToPrimary =
       readonly code: string
       readonly errors: readonly string[]
     }
+  /** A scrape arrived on this worker: send back the sum over every worker. */
+  | { readonly type: 'metrics-request'; readonly id: number }
+  /** This worker's metrics, as `Registry.getMetricsAsJSON()` gives them. */
+  | { readonly type: 'metrics'; readonly id: number; readonly metrics: readonly unknown[] }
 
 /** Every message of this protocol carries this tag, so node:cluster's own messages are skipped. */
 export const PROTOCOL = 'pingap-ts/1'
@@ -90,6 +103,10 @@ export function asToWorker(value: unknown): ToWorker | undefined {
       return isNumber(value['graceMs']) && isNumber(value['timeoutMs'])
         ? (value as unknown as ToWorker)
         : undefined
+    case 'metrics-collect':
+      return isNumber(value['id']) ? (value as unknown as ToWorker) : undefined
+    case 'metrics-reply':
+      return isNumber(value['id']) ? (value as unknown as ToWorker) : undefined
     default:
       return undefined
   }
@@ -106,6 +123,12 @@ export function asToPrimary(value: unknown): ToPrimary | undefined {
       return isNumber(value['version']) ? (value as unknown as ToPrimary) : undefined
     case 'rejected':
       return isNumber(value['version']) && isString(value['code']) && Array.isArray(value['errors'])
+        ? (value as unknown as ToPrimary)
+        : undefined
+    case 'metrics-request':
+      return isNumber(value['id']) ? (value as unknown as ToPrimary) : undefined
+    case 'metrics':
+      return isNumber(value['id']) && Array.isArray(value['metrics'])
         ? (value as unknown as ToPrimary)
         : undefined
     default:

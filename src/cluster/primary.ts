@@ -12,11 +12,13 @@ import type { LoadedConfig, PingapConfig, SourceMap } from '../config/types.ts'
 import { configureLogger, logger } from '../core/logger.ts'
 import { HealthMonitors } from '../control/health.ts'
 import { ConfigPipeline, type PipelineResult } from '../control/pipeline.ts'
+import { runtimeStatus, type RuntimeStatusSource } from '../control/status.ts'
 import { VersionLog, type ConfigVersion } from '../control/versions.ts'
 import type { BuildDeps } from '../runtime/build.ts'
 import { Runtime } from '../runtime/runtime.ts'
 import { checkObservability, Observability } from '../observability.ts'
 import { encodeConfig } from './config-codec.ts'
+import { MetricsAggregator } from './metrics-aggregator.ts'
 import type { HealthEntry, ToWorker } from './messages.ts'
 import { threadCount } from './threads.ts'
 import { WorkerSet, type WorkerHandle, type WorkerState } from './worker-set.ts'
@@ -34,6 +36,8 @@ export interface PrimaryOptions {
   /** `--threads` when given (0 = CPU count); undefined follows `basic.threads`. */
   readonly threads: number | undefined
   readonly buildDeps: (loaded?: LoadedConfig) => BuildDeps
+  /** The version log to continue (the admin server's persisted history). */
+  readonly versions?: VersionLog | undefined
 }
 
 /** A worker as the status shows it. */
@@ -85,6 +89,7 @@ export class Primary {
   readonly #watch = new AbortController()
   /** Certificate validity checks and ACME run here, where the store is. */
   readonly #certificates: CertificateService
+  readonly #metrics: MetricsAggregator
   #published: Published
   #restarting: Promise<void> | undefined
   #stopping: Promise<void> | undefined
@@ -109,6 +114,14 @@ export class Primary {
       onHello: (handle) => handle.send(this.#configMessage()),
       onReplaced: (dead, fresh) =>
         log.warn('worker replaced', { dead: dead.pid, worker: fresh.id, pid: fresh.pid }),
+      onMessage: (handle, message) => {
+        if (message.type === 'metrics-request') this.#answerMetrics(handle, message.id)
+      },
+    })
+    const control = this.#observability.metrics.control
+    this.#metrics = new MetricsAggregator({
+      workers: () => this.#workers.live().filter((h) => h.greeted),
+      control: () => Promise.all(Object.values(control).map((family) => family.get())),
     })
     this.pipeline = new ConfigPipeline({
       store: options.store,
@@ -129,8 +142,8 @@ export class Primary {
     const loaded = await options.store.load()
     const config = parseConfig(loaded)
     configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })
-    const versions = new VersionLog()
-    const runtime = Runtime.create(options.buildDeps(loaded), config, versions.next)
+    const versions = options.versions ?? new VersionLog()
+    const runtime = Runtime.create(options.buildDeps(loaded), config, versions.numberFor(config))
     versions.record(config, 'startup')
     chooseSchedulingPolicy()
     const primary = new Primary(options, runtime, versions, loaded.sources)
@@ -169,6 +182,28 @@ export class Primary {
     return this.#workers
       .all()
       .map((h) => ({ id: h.id, pid: h.pid, state: h.state, version: h.version }))
+  }
+
+  /** What the admin status shows: the control plane's snapshot and the configured addresses. */
+  statusSource(): RuntimeStatusSource {
+    return () => {
+      const servers = this.#runtime.current.config.servers
+      const addresses = new Map(
+        Object.entries(servers).map(([name, s]) => [name, s.addr.split(',').map((a) => a.trim())]),
+      )
+      return runtimeStatus(this.#runtime.current, addresses)
+    }
+  }
+
+  /** A worker got a scrape: answer it with the sum over every worker. */
+  #answerMetrics(handle: WorkerHandle, id: number): void {
+    this.#metrics.render().then(
+      (text) => handle.send({ type: 'metrics-reply', id, text }),
+      (err: unknown) => {
+        log.error('aggregating worker metrics failed', { err })
+        handle.send({ type: 'metrics-reply', id, error: String(err) })
+      },
+    )
   }
 
   #threads(): number {

@@ -91,6 +91,8 @@ export interface WorkerSetEvents {
   onHello(handle: WorkerHandle): void
   /** A worker was replaced or could not be; for logs and status. */
   onReplaced?(dead: WorkerHandle, fresh: WorkerHandle): void
+  /** Every protocol message of a worker (requests such as `metrics-request`). */
+  onMessage?(handle: WorkerHandle, message: ToPrimary): void
 }
 
 export class WorkerSet {
@@ -154,6 +156,7 @@ export class WorkerSet {
         log.info('worker ready', { worker: handle.id, pid: handle.pid, version: message.version })
       }
       if (message.type === 'ready' || message.type === 'applied') handle.version = message.version
+      this.#events.onMessage?.(handle, message)
       handle.emit(message)
     })
     handle.worker.on('exit', (code: number | null, signal: string | null) =>

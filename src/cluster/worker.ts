@@ -15,6 +15,7 @@ import { Observability } from '../observability.ts'
 import type { BuildDeps } from '../runtime/build.ts'
 import { Runtime } from '../runtime/runtime.ts'
 import { decodeConfig } from './config-codec.ts'
+import { MetricsRequests } from './metrics-requests.ts'
 import {
   asToWorker,
   envelope,
@@ -45,7 +46,7 @@ function send(message: ToPrimary): void {
 
 class DataPlaneWorker {
   readonly #options: WorkerOptions
-  /** Metrics and tracing of this worker's requests (aggregation by the primary: not yet). */
+  /** Metrics and tracing of this worker's requests (the primary sums the metrics). */
   readonly #observability = new Observability()
   readonly #observer: RequestObserver = createRequestObserver({
     metrics: this.#observability.metrics,
@@ -61,11 +62,14 @@ class DataPlaneWorker {
   #decodeMs = 0
   #busy = false
   readonly #done: Promise<number>
+  readonly #clusterMetrics = new MetricsRequests((id) => send({ type: 'metrics-request', id }))
   #exit: (code: number) => void = () => undefined
 
   constructor(options: WorkerOptions) {
     this.#options = options
     this.#done = new Promise((resolve) => (this.#exit = resolve))
+    // A scrape on this worker answers the sum over every worker (docs/cluster.md).
+    this.#observability.metrics.setRenderer(() => this.#clusterMetrics.request())
   }
 
   /** Resolves with the exit code once the worker drained (or failed to start). */
@@ -115,7 +119,25 @@ class DataPlaneWorker {
       case 'drain':
         void this.drain(message.graceMs, message.timeoutMs)
         break
+      case 'metrics-collect':
+        void this.#sendMetrics(message.id)
+        break
+      case 'metrics-reply':
+        this.#clusterMetrics.settle(message)
+        break
     }
+  }
+
+  /** This worker's own metrics, as the primary sums them. */
+  async #sendMetrics(id: number): Promise<void> {
+    let metrics: unknown[] = []
+    try {
+      const registry = await this.#observability.metrics.registryReady()
+      metrics = await registry.getMetricsAsJSON()
+    } catch (err) {
+      log.error('collecting metrics failed', { err })
+    }
+    send({ type: 'metrics', id, metrics })
   }
 
   #decode(message: ConfigMessage): PingapConfig | undefined {

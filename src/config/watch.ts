@@ -4,7 +4,6 @@
  * given only when the fingerprint differs, so lost, duplicated or partial events never matter.
  */
 import type { Stats } from 'node:fs'
-import { watch as chokidarWatch } from 'chokidar'
 import { logger } from '../core/logger.ts'
 
 const log = logger.child({ module: 'config' })
@@ -35,6 +34,8 @@ export async function* watchChanges(
   options: ChangeWatchOptions,
 ): AsyncGenerator<void> {
   if (signal.aborted) return
+  // chokidar loads only when something is watched (autoreload): idle RSS (issue 4).
+  const { watch: chokidarWatch } = await import('chokidar')
   let last = options.baseline?.() ?? (await safeFingerprint(options))
   let pending = false
   let wake: (() => void) | undefined

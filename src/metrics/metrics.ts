@@ -57,6 +57,7 @@ export class Metrics {
   /** Servers with `prometheus_metrics` set: only their requests are recorded (as Pingap). */
   #recording: ReadonlySet<string> = new Set()
   #source: UpstreamSource | undefined
+  #renderer: (() => Promise<string>) | undefined
 
   constructor(options: MetricsOptions = {}) {
     this.families = requestFamilies()
@@ -205,8 +206,17 @@ export class Metrics {
     }
   }
 
+  /**
+   * Makes `render()` (scrapes and pushes) answer with `renderer`'s text instead of this
+   * process's own: a cluster worker renders the sum over every worker, computed by the primary.
+   */
+  setRenderer(renderer: (() => Promise<string>) | undefined): void {
+    this.#renderer = renderer
+  }
+
   /** Renders every metric in the text exposition format (families without prom-client). */
   async render(): Promise<string> {
+    if (this.#renderer !== undefined) return await this.#renderer()
     const registry = await this.registryReady()
     const { renderWithPromClient } = await import('./registry.ts')
     const parts = await Promise.all(

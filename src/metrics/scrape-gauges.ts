@@ -67,6 +67,8 @@ export function registerProcessGauges(registry: Registry): void {
     name: 'pingap_tcp_count',
     help: 'IPv4 TCP sockets in /proc/net/tcp (the network namespace)',
     registers,
+    // Every process of a cluster reads the same namespace-wide table: not a per-process sum.
+    aggregator: 'max',
     async collect() {
       const n = await procNetEntries('/proc/net/tcp')
       if (n !== undefined) this.set(n)
@@ -76,6 +78,7 @@ export function registerProcessGauges(registry: Registry): void {
     name: 'pingap_tcp6_count',
     help: 'IPv6 TCP sockets in /proc/net/tcp6 (the network namespace)',
     registers,
+    aggregator: 'max',
     async collect() {
       const n = await procNetEntries('/proc/net/tcp6')
       if (n !== undefined) this.set(n)
@@ -97,12 +100,20 @@ export function registerUpstreamGauges(
   source: () => UpstreamSource | undefined,
 ): void {
   const registers = [registry]
-  const perBackend = (name: string, help: string, pick: (b: BackendState) => number | undefined) =>
+  // How a cluster combines the workers' values: health is the primary's verdict, the same in
+  // every worker; breaker state and failure rate are per worker, the worst one is shown.
+  const perBackend = (
+    name: string,
+    help: string,
+    pick: (b: BackendState) => number | undefined,
+    aggregator: 'sum' | 'max' | 'min' = 'sum',
+  ) =>
     new Gauge({
       name,
       help,
       labelNames: ['upstream', 'backend'],
       registers,
+      aggregator,
       collect() {
         this.reset()
         for (const upstream of source()?.() ?? []) {
@@ -139,11 +150,13 @@ export function registerUpstreamGauges(
     'pingap_upstream_backend_healthy',
     '1 when the backend passes its health check',
     (b) => (b.healthy ? 1 : 0),
+    'min',
   )
   perBackend(
     'pingap_upstream_backend_failure_rate',
     'Failure rate of the backend in its stats window (%)',
     (b) => b.failureRate,
+    'max',
   )
   perBackend(
     'pingap_upstream_backend_requests',
@@ -154,5 +167,6 @@ export function registerUpstreamGauges(
     'pingap_upstream_backend_circuit_state',
     'Circuit breaker state: 0 closed, 1 open, 2 half-open',
     (b) => b.circuitState,
+    'max',
   )
 }

@@ -4,7 +4,7 @@
  * headers onto the upstream request; any other answer is relayed to the client as it is.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
-import { Pool } from 'undici'
+import { Pool } from '../../core/undici-lite.ts'
 import type { RequestContext } from '../../core/context.ts'
 import { textResponse, type HttpResponse } from '../../core/http-response.ts'
 import { logger } from '../../core/logger.ts'

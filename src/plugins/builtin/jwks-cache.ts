@@ -5,9 +5,10 @@
  * rotated key). Fetch attempts are spaced by a cooldown of min(ttl, 10 s) whatever happens, so
  * a flood of bad tokens cannot turn into a flood of JWKS requests.
  */
-import { createLocalJWKSet, errors, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose'
-import { Agent, request } from 'undici'
+import type { createLocalJWKSet, FlattenedJWSInput, JWSHeaderParameters } from 'jose'
+import type { Agent } from 'undici'
 import { logger } from '../../core/logger.ts'
+import { loadJose } from './jose-module.ts'
 import { readBody } from './read-body.ts'
 
 type KeySet = ReturnType<typeof createLocalJWKSet>
@@ -47,7 +48,8 @@ export class JwksCache {
   readonly #timeoutMs: number
   readonly #now: () => number
   readonly #plugin: string
-  readonly #agent = new Agent({ keepAliveTimeout: 30_000 })
+  // Created with the first fetch, so that undici and jose load only when a JWKS is used.
+  #agent: Agent | undefined
   #set: KeySet | undefined
   #fetchedAt = Number.NEGATIVE_INFINITY
   #attemptedAt = Number.NEGATIVE_INFINITY
@@ -74,6 +76,7 @@ export class JwksCache {
     try {
       return await set(header, token)
     } catch (err) {
+      const { errors } = await loadJose()
       // An unknown `kid` may be a key rotated in since the last fetch.
       if (!(err instanceof errors.JWKSNoMatchingKey) || !(await this.refresh())) throw err
       return (this.#set ?? set)(header, token)
@@ -107,6 +110,11 @@ export class JwksCache {
   }
 
   async #load(): Promise<KeySet> {
+    const [{ Agent, request }, { createLocalJWKSet }] = await Promise.all([
+      import('undici'),
+      loadJose(),
+    ])
+    this.#agent ??= new Agent({ keepAliveTimeout: 30_000 })
     const res = await request(this.#url, {
       dispatcher: this.#agent,
       headers: { accept: 'application/jwk-set+json, application/json' },
@@ -125,6 +133,6 @@ export class JwksCache {
 
   /** Closes the kept-alive connection to the JWKS server. */
   async close(): Promise<void> {
-    await this.#agent.close()
+    await this.#agent?.close()
   }
 }

@@ -1,6 +1,7 @@
 /** Verifies asymmetric JWTs with jose, against a static public key or a JWKS. */
 import type { KeyObject } from 'node:crypto'
-import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose'
+import type { JWTVerifyGetKey } from 'jose'
+import { loadJose } from './jose-module.ts'
 import type { AsymmetricAlgorithm } from './jwt-keys.ts'
 import type { JwksCache } from './jwks-cache.ts'
 import type { JwtFailure } from './jwt-hmac.ts'
@@ -18,6 +19,7 @@ export async function verifyAsymmetric(
   key: KeyObject | JWTVerifyGetKey,
   algorithms: readonly AsymmetricAlgorithm[],
 ): Promise<JwtFailure | undefined> {
+  const { errors, jwtVerify } = await loadJose()
   try {
     await jwtVerify(token, key, {
       algorithms: [...algorithms],
@@ -33,8 +35,9 @@ export async function verifyAsymmetric(
 
 /** A jose key resolver over `cache` that refuses tokens without a `kid`, as Pingap does. */
 export function jwksResolver(cache: JwksCache): JWTVerifyGetKey {
-  return (header, token) => {
+  return async (header, token) => {
     if (typeof header.kid !== 'string' || header.kid === '') {
+      const { errors } = await loadJose()
       throw new errors.JWSInvalid('a token verified against a JWKS must name its key (kid)')
     }
     return cache.resolve(header, token)

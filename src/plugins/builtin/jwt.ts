@@ -7,6 +7,7 @@ import { textResponse, type HttpResponse } from '../../core/http-response.ts'
 import { PluginOptions } from '../conf.ts'
 import type { BodyFilter, PluginFactory, ResponseHead } from '../types.ts'
 import { removeHeader, setHeader } from './headers.ts'
+import { loadJose } from './jose-module.ts'
 import { JwksCache } from './jwks-cache.ts'
 import { JWT_KEYS, parseJwtConf, type JwtConf } from './jwt-conf.ts'
 import { hmacJwtStreamSigner, verifyHmacJwt, type JwtFailure } from './jwt-hmac.ts'
@@ -68,6 +69,8 @@ export const jwt: PluginFactory<JwtConf> = {
         ? new JwksCache({ url: mode.url, ttlMs: mode.ttlMs, plugin: name })
         : undefined
     const verify = verifier(conf, cache)
+    // jose loads on demand; start loading it now so the first token does not wait for it.
+    if (mode.kind !== 'hmac') loadJose().catch(() => undefined)
     return {
       category: 'jwt',
       name,

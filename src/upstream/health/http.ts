@@ -4,7 +4,7 @@
  * Pingap does: the probe asks "is it up", not "is it trusted".
  */
 import { isIP } from 'node:net'
-import { Client } from 'undici'
+import { Client } from '../../core/undici-lite.ts'
 import { formatAddress } from '../backend.ts'
 import type { HealthChecker } from '../types.ts'
 import type { HealthCheckConf } from './parse.ts'

@@ -85,6 +85,10 @@ const BEHAVIOURS: Readonly<Record<string, Behaviour>> = {
     ),
   '100': ({ socket }) =>
     socket.write(B('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok')),
+  '102': ({ socket }) =>
+    socket.write(
+      B('HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'),
+    ),
   'close-delimited': ({ socket }) => socket.end(B('HTTP/1.0 200 OK\r\n\r\nuntil-close')),
   hop: ({ socket }) =>
     socket.write(
