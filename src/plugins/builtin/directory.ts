@@ -113,8 +113,12 @@ async function cachedFacts(
   const now = Date.now()
   const cached = cache.get(path, now)
   if (cached !== undefined) return cached
-  const facts = await lookupFacts(conf, path)
+  const facts = await lookupFacts(conf, path, cache.previous(path)).catch((err: unknown) => {
+    cache.forget(path)
+    throw err
+  })
   if (facts !== 'forbidden') cache.set(path, facts, now)
+  else cache.forget(path)
   return facts
 }
 
