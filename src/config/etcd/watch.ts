@@ -83,7 +83,11 @@ export async function* watchPrefix(
   let reconnecting = false
   while (!signal.aborted) {
     try {
-      if (next <= 1) next = (await client.range(prefix)).revision + 1
+      if (next <= 1 || reconnecting) {
+        // A wiped or restored etcd restarts its revisions lower: never wait for a future one.
+        const head = (await client.range(prefix)).revision
+        if (next <= 1 || head + 1 < next) next = head + 1
+      }
       const res = await client.openWatch(prefix, next, signal)
       if (res.body === null) throw new Error('etcd watch: empty body')
       for await (const line of lines(res.body)) {
