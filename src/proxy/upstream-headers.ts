@@ -139,9 +139,12 @@ export function stripNominated(
   connection: string | string[] | undefined,
 ): void {
   if (connection === undefined) return
+  // The common `Connection: keep-alive` / `close` names nothing to strip; skipping it also keeps
+  // `delete` (which turns the object into a slow dictionary) off the hot path.
+  if (connection === 'keep-alive' || connection === 'close') return
   for (const token of String(connection).split(',')) {
     const name = token.trim().toLowerCase()
-    if (name !== '' && !NOT_NOMINABLE.has(name)) delete headers[name]
+    if (name !== '' && !NOT_NOMINABLE.has(name) && name in headers) delete headers[name]
   }
 }
 

@@ -22,17 +22,57 @@
  * - `alpn = "h2"`: up to `max_h2_streams` (default 1, as Pingora) requests share a connection
  *   (undici's `pipelining` counts h2 streams); `h2h1` keeps 1, since it may fall back to HTTP/1.1.
  */
+import { maxHeaderSize } from 'node:http'
 import { Pool } from 'undici'
+import { H1Pool } from './h1/pool.ts'
+import { nativeParser } from './h1/native-parser.ts'
 import type { PoolSettings } from './options.ts'
+import type { UpstreamDispatcher } from './types.ts'
+
+/** undici's defaults, kept when `connection_timeout` / `read_timeout` are unset. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+const DEFAULT_READ_TIMEOUT_MS = 300_000
 
 /** The origin URL undici connects to: `http://10.0.0.1:8080`, `https://[::1]:443`. */
 export function originFor(address: string, tls: boolean): string {
   return `${tls ? 'https' : 'http'}://${address}`
 }
 
-/** Creates the keep-alive pool of one backend; `servername` overrides the settings' SNI. */
-export function createPool(origin: string, settings: PoolSettings, servername?: string): Pool {
+/**
+ * Creates the keep-alive pool of one backend; `servername` overrides the settings' SNI.
+ * HTTP/1.1 backends (plain or TLS) get the native-parser client of upstream/h1; HTTP/2 and
+ * h2c backends, or a Node without that parser, get an undici Pool.
+ */
+export function createPool(
+  origin: string,
+  settings: PoolSettings,
+  servername?: string,
+): UpstreamDispatcher {
   const sni = servername ?? settings.servername
+  const parser = nativeParser
+  if (parser !== undefined && !settings.allowH2 && !settings.h2c) {
+    const url = new URL(origin)
+    return new H1Pool({
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port !== '' ? url.port : settings.tls ? 443 : 80),
+      authority: url.host,
+      tls: settings.tls,
+      servername: sni,
+      rejectUnauthorized: settings.verifyCert,
+      connections: settings.connections,
+      keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
+      connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      readTimeoutMs: settings.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+      tcpKeepAliveDelayMs: settings.tcpKeepAliveDelayMs,
+      family: settings.ipv4Only ? 4 : undefined,
+      maxHeaderSize,
+      parser,
+    })
+  }
+  return undiciPool(origin, settings, sni)
+}
+
+function undiciPool(origin: string, settings: PoolSettings, sni: string | undefined): Pool {
   const connect: Record<string, unknown> = {}
   if (settings.connectTimeoutMs !== undefined) connect['timeout'] = settings.connectTimeoutMs
   if (settings.tcpKeepAliveDelayMs !== undefined) {

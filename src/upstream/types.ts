@@ -11,8 +11,18 @@ export interface Backend {
   readonly weight: number
   /** Set by the health monitor (this process) or the primary over IPC. */
   healthy: boolean
-  /** The undici Pool used to forward to this backend (keep-alive, no pipelining). */
-  readonly pool: Dispatcher
+  /** The keep-alive pool used to forward to this backend (see upstream/pool.ts). */
+  readonly pool: UpstreamDispatcher
+}
+
+/**
+ * What forwarding needs of a backend's pool: the part of undici's Dispatcher that both the
+ * HTTP/1.1 client (upstream/h1) and undici's Pool (HTTP/2, h2c) provide.
+ */
+export interface UpstreamDispatcher {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean
+  close(): Promise<void>
+  destroy(): Promise<void>
 }
 
 /** A load-balancing algorithm: `round_robin`, `hash:ip`, ... */

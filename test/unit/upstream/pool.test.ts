@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { poolSettings, upstreamOptions } from '../../../src/upstream/options.ts'
 import { createPool, originFor } from '../../../src/upstream/pool.ts'
+import { dispatchRequest } from '../../helpers/dispatch-request.ts'
 
 const settingsFor = (conf: Record<string, unknown> = {}): ReturnType<typeof poolSettings> => {
   const full = { addrs: ['a'], ...conf }
@@ -29,7 +30,7 @@ test('a pool reuses keep-alive connections for sequential requests', async () =>
   )
   try {
     for (let i = 0; i < 10; i++) {
-      const res = await pool.request({ method: 'GET', path: `/r${i}` })
+      const res = await dispatchRequest(pool, { method: 'GET', path: `/r${i}` })
       assert.equal(await res.body.text(), `saw /r${i}`)
     }
     // undici may open a second connection when a request is sent before the previous one's
@@ -49,7 +50,7 @@ test('read_timeout bounds the wait for the response head', async () => {
     settingsFor({ read_timeout: '100ms' }),
   )
   try {
-    await assert.rejects(pool.request({ method: 'GET', path: '/' }), {
+    await assert.rejects(dispatchRequest(pool, { method: 'GET', path: '/' }), {
       code: 'UND_ERR_HEADERS_TIMEOUT',
     })
   } finally {
@@ -75,10 +76,10 @@ test('alpn = "h2" without TLS speaks prior-knowledge h2c and shares a connection
   )
   try {
     // Connect first: requests sent while the connection is being made each open their own.
-    await (await pool.request({ method: 'GET', path: '/warm' })).body.text()
+    await (await dispatchRequest(pool, { method: 'GET', path: '/warm' })).body.text()
     const bodies = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
-        const res = await pool.request({ method: 'GET', path: `/r${i}` })
+        const res = await dispatchRequest(pool, { method: 'GET', path: `/r${i}` })
         return res.body.text()
       }),
     )

@@ -7,6 +7,7 @@ import type { UpstreamConf } from '../../../src/config/types.ts'
 import { ConfigError } from '../../../src/core/errors.ts'
 import { createUpstream, TRANSPARENT_POOL_LIMIT } from '../../../src/upstream/upstream.ts'
 import { eventually, fakeContext } from './fixtures.ts'
+import { dispatchRequest } from '../../helpers/dispatch-request.ts'
 
 const closers: Array<() => Promise<void>> = []
 after(async () => {
@@ -160,7 +161,7 @@ test('a request goes through the backend pool to the real server', async () => {
   const { port } = await listen((req, res) => res.end(`hello ${req.url}`))
   const u = upstream({ addrs: [`127.0.0.1:${port}`] })
   const backend = u.pick(fakeContext())!
-  const res = await backend.pool.request({ method: 'GET', path: '/x?y=1' })
+  const res = await dispatchRequest(backend.pool, { method: 'GET', path: '/x?y=1' })
   assert.equal(res.statusCode, 200)
   assert.equal(await res.body.text(), 'hello /x?y=1')
 })
@@ -172,7 +173,7 @@ test('close() lets an in-flight request finish', async () => {
     release = () => res.end('part2')
   })
   const u = createUpstream('app', { addrs: [`127.0.0.1:${port}`] }, {})
-  const res = await u.backends[0]!.pool.request({ method: 'GET', path: '/' })
+  const res = await dispatchRequest(u.backends[0]!.pool, { method: 'GET', path: '/' })
   let closed = false
   const closing = u.close().then(() => (closed = true))
   const body = res.body.text()
@@ -182,7 +183,7 @@ test('close() lets an in-flight request finish', async () => {
   assert.equal(await body, 'part1-part2')
   await closing
   assert.equal(closed, true)
-  await assert.rejects(u.backends[0]!.pool.request({ method: 'GET', path: '/' }))
+  await assert.rejects(dispatchRequest(u.backends[0]!.pool, { method: 'GET', path: '/' }))
 })
 
 test('transparent: the backend is the request host, one pool per host', () => {

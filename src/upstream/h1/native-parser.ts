@@ -1,0 +1,91 @@
+/**
+ * Node's own llhttp binding (the parser behind `node:http`), reached through the internal
+ * `_http_common` module. It parses upstream responses natively and strictly (chunked framing,
+ * Content-Length rules, header syntax), several times cheaper per response than a parser in
+ * JavaScript or WebAssembly. It is not a public API, so it is feature-checked at load and the
+ * caller falls back to undici when it is missing or has another shape.
+ */
+
+/** One native parser instance; callbacks are installed on numeric slots (kOn* constants). */
+export interface NativeParser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void
+  /** Parses `data`; returns the bytes consumed, or an Error carrying an `HPE_*` code. */
+  execute(data: Buffer): number | Error
+  /** Signals end of input (a body delimited by the connection closing completes here). */
+  finish(): number | Error | undefined
+  free(): void
+  [slot: number]: unknown
+}
+
+/** The constructor and the callback slot numbers of the native parser. */
+export interface NativeParserBinding {
+  create(): NativeParser
+  readonly RESPONSE: number
+  readonly kOnHeaders: number
+  readonly kOnHeadersComplete: number
+  readonly kOnBody: number
+  readonly kOnMessageComplete: number
+  readonly kOnExecute: number
+  readonly kLenientNone: number
+}
+
+interface ParserClass {
+  new (): NativeParser
+  readonly RESPONSE: unknown
+  readonly kOnHeaders: unknown
+  readonly kOnHeadersComplete: unknown
+  readonly kOnBody: unknown
+  readonly kOnMessageComplete: unknown
+  readonly kOnExecute: unknown
+  readonly kLenientNone: unknown
+}
+
+const SLOTS = [
+  'RESPONSE',
+  'kOnHeaders',
+  'kOnHeadersComplete',
+  'kOnBody',
+  'kOnMessageComplete',
+  'kOnExecute',
+] as const
+
+function hasShape(candidate: unknown): candidate is ParserClass {
+  if (typeof candidate !== 'function') return false
+  const cls = candidate as unknown as Record<string, unknown>
+  if (!SLOTS.every((slot) => typeof cls[slot] === 'number')) return false
+  const proto = (candidate as { prototype?: Record<string, unknown> }).prototype
+  return (
+    typeof proto?.['initialize'] === 'function' &&
+    typeof proto['execute'] === 'function' &&
+    typeof proto['finish'] === 'function' &&
+    typeof proto['free'] === 'function'
+  )
+}
+
+function load(): NativeParserBinding | undefined {
+  if (process.env['PINGAP_UPSTREAM_CLIENT'] === 'undici') return undefined
+  try {
+    const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
+    const common = getBuiltin?.('_http_common') as { HTTPParser?: unknown } | undefined
+    const cls = common?.HTTPParser
+    if (!hasShape(cls)) return undefined
+    return {
+      create: () => new cls(),
+      RESPONSE: cls.RESPONSE as number,
+      kOnHeaders: cls.kOnHeaders as number,
+      kOnHeadersComplete: cls.kOnHeadersComplete as number,
+      kOnBody: cls.kOnBody as number,
+      kOnMessageComplete: cls.kOnMessageComplete as number,
+      kOnExecute: cls.kOnExecute as number,
+      kLenientNone: typeof cls.kLenientNone === 'number' ? cls.kLenientNone : 0,
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The native parser binding, or undefined when this Node has none of the expected shape (or
+ * `PINGAP_UPSTREAM_CLIENT=undici` asks for undici everywhere).
+ */
+export const nativeParser: NativeParserBinding | undefined = load()
