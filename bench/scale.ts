@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { Agent, request as httpRequest } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -24,67 +24,10 @@ import { diffConfigs } from '../src/control/versions.ts'
 import { buildSnapshot } from '../src/runtime/build.ts'
 import { Runtime } from '../src/runtime/runtime.ts'
 import { originConf, proxyConf, startNginx } from './http/nginx.ts'
+import { BIG, SMALL, scaleTarget, writeScaleConf, type ScaleShape } from './http/scale-config.ts'
 import { PINGAP_BIN, writePingapConf } from './http/pingap.ts'
 import { freePort, stopAll, stopProcess, waitForHttp } from './http/processes.ts'
 import { runWrk, writeWrkScript } from './http/wrk.ts'
-
-/** Shape of a generated config. */
-export interface ScaleShape {
-  readonly locations: number
-  readonly upstreams: number
-  readonly hosts: number
-}
-
-export const BIG: ScaleShape = { locations: 10_000, upstreams: 500, hosts: 50 }
-export const SMALL: ScaleShape = { locations: 10, upstreams: 5, hosts: 5 }
-
-/** The host of location `i`. */
-const hostOf = (shape: ScaleShape, i: number): string => `h${i % shape.hosts}.example.test`
-
-/**
- * One location in the style a large site has: mostly prefixes, some exact paths, one in
- * twenty a regex, some with header rules; `i` decides which, so the config is reproducible.
- */
-function locationToml(shape: ScaleShape, i: number, tag: string): string {
-  const kind = i % 20
-  const path = kind === 0 ? `~^/re${i}/(?<id>[0-9]+)$` : kind < 4 ? `=/exact/${i}` : `/svc${i}/api`
-  const headers = kind === 5 ? `proxy_set_headers = ["X-Loc: ${i}${tag}"]\n` : ''
-  return (
-    `[locations.l${i}]\nhost = "${hostOf(shape, i)}"\npath = "${path}"\n` +
-    `upstream = "u${i % shape.upstreams}"\n${headers}`
-  )
-}
-
-/** The path a request must use to hit location `i` (a prefix location). */
-export function pathOf(i: number): string {
-  return `/svc${i}/api/x`
-}
-
-/** Writes a one-file-per-category conf dir; `tag` changes one location (for reloads). */
-export async function writeScaleConf(
-  dir: string,
-  shape: ScaleShape,
-  listen: string,
-  origin: string,
-  tag = '',
-): Promise<void> {
-  await mkdir(dir, { recursive: true })
-  const upstreams = Array.from(
-    { length: shape.upstreams },
-    (_, i) => `[upstreams.u${i}]\naddrs = ["${origin}"]\n`,
-  )
-  const locations = Array.from({ length: shape.locations }, (_, i) =>
-    locationToml(shape, i, i === 5 ? tag : ''),
-  )
-  const names = Array.from({ length: shape.locations }, (_, i) => `l${i}`)
-  await writeFile(join(dir, 'basic.toml'), '[basic]\nname = "scale"\n')
-  await writeFile(join(dir, 'upstreams.toml'), upstreams.join('\n'))
-  await writeFile(join(dir, 'locations.toml'), locations.join('\n'))
-  await writeFile(
-    join(dir, 'servers.toml'),
-    `[servers.scale]\naddr = "${listen}"\nlocations = ${JSON.stringify(names)}\n`,
-  )
-}
 
 function gc(): void {
   setFlagsFromString('--expose-gc')
@@ -256,20 +199,6 @@ async function stop(served: Served): Promise<void> {
   await exited
 }
 
-/** The location every request hits: a prefix location in the middle of the config. */
-export function scaleTarget(shape: ScaleShape): { host: string; path: string } {
-  const i = shape.locations >= 5007 ? 5007 : 7
-  return { host: hostOf(shape, i), path: pathOf(i) }
-}
-
-/** The wrk reporter plus a Host header. */
-async function wrkScript(dir: string, host: string): Promise<string> {
-  const base = await readFile(await writeWrkScript(dir), 'utf8')
-  const path = join(dir, `wrk-${host}.lua`)
-  await writeFile(path, `wrk.headers["Host"] = "${host}"\n${base}`)
-  return path
-}
-
 interface Pinger {
   stop(): Promise<{ count: number; failures: number; maxMs: number; p99Ms: number }>
 }
@@ -352,7 +281,7 @@ async function measureThroughput(dir: string, origin: string, threads: number): 
       const served = await serve(conf, threads)
       try {
         const { host, path } = scaleTarget(shape)
-        const script = await wrkScript(dir, host)
+        const script = await writeWrkScript(dir, host)
         await runWrk(`${served.url}${path}`, { ...WRK, duration: 2 }, script)
         const cpu = cpuSeconds(served.child.pid!)
         const r = await runWrk(`${served.url}${path}`, WRK, script)
@@ -397,7 +326,7 @@ async function measureReload(dir: string, origin: string, threads: number): Prom
   let load: ChildProcess | undefined
   try {
     const { host, path } = scaleTarget(BIG)
-    const script = await wrkScript(dir, host)
+    const script = await writeWrkScript(dir, host)
     await runWrk(`${served.url}${path}`, { ...WRK, duration: 2 }, script)
     // Background load for the whole phase; stopped by its PID at the end.
     load = spawn('wrk', ['-t1', '-c20', '-d300s', '-s', script, `${served.url}${path}`], {
@@ -526,12 +455,8 @@ async function measureProcessModels(dir: string, originPort: number): Promise<vo
       const log = join(dir, `${name}-access.log`)
       let stopTarget: () => Promise<void>
       if (name.startsWith('nginx')) {
-        let conf = proxyConf(dir, port, originPort, log)
-        if (name === 'nginx-auto') {
-          conf = conf
-            .replace('master_process off;', 'master_process on;')
-            .replace('worker_processes 1;', 'worker_processes auto;')
-        }
+        const workers = name === 'nginx-auto' ? 'auto' : 1
+        const conf = proxyConf(dir, port, originPort, log, { workers })
         const nginx = await startNginx(dir, name, conf)
         stopTarget = () => stopProcess(nginx)
       } else {

@@ -4,7 +4,7 @@
  * and `scale` (issue 4). See bench/README.md for what each compares.
  */
 import { join } from 'node:path'
-import { BIG, SMALL, scaleTarget, writeScaleConf, type ScaleShape } from '../scale.ts'
+import { BIG, SMALL, scaleTarget, writeScaleConf, type ScaleShape } from './scale-config.ts'
 import { startBare, type BareProxy } from './bare.ts'
 import { proxyConf, startNginx, type NginxProxyOptions } from './nginx.ts'
 import {
