@@ -37,6 +37,7 @@ function codeOf(record: CountryRecord | null): string | undefined {
 
 function resolveBundled(keyPath: string): string {
   try {
+    // Inside the single executable there is no node_modules (and no import.meta.url): this throws.
     return createRequire(import.meta.url).resolve(BUNDLED_DATABASE)
   } catch {
     throw new ConfigError('PGT_ERR_CONFIG_INVALID', keyPath, [
