@@ -11,6 +11,7 @@ import { App, buildDeps, checkConfig, checkLoaded } from './app.ts'
 import { Primary } from './cluster/primary.ts'
 import { configuredThreads, parseThreads, threadCount } from './cluster/threads.ts'
 import { runWorker } from './cluster/worker.ts'
+import { redact } from './config/etcd-store.ts'
 import { ineffectiveNotes } from './config/ineffective.ts'
 import { openConfigStore, type ConfigStore } from './config/store.ts'
 import { MemoryConfigStore } from './config/memory-store.ts'
@@ -20,6 +21,7 @@ import { logger, setLogDestination } from './core/logger.ts'
 import { VERSION } from './core/version.ts'
 import { errorMessages, type ConfigPipeline } from './control/pipeline.ts'
 import type { RuntimeStatusSource } from './control/status.ts'
+import { syncStores } from './control/sync.ts'
 import type { VersionLog } from './control/versions.ts'
 import type { PingapConfig } from './config/types.ts'
 import {
@@ -45,6 +47,7 @@ interface CliOptions {
   key?: string
   threads?: string
   admin?: string
+  sync?: string
 }
 
 function program(): Command {
@@ -71,6 +74,7 @@ function program(): Command {
       'quick start: private key (default: privkey.pem… next to the certificate)',
     )
     .option('--threads <n>', 'worker processes (0 = CPU count; default basic.threads, else 1)')
+    .option('--sync <url>', 'copy the config (-c) into another store (file or etcd URL) and exit')
     .addOption(
       new Option(
         '--admin <spec>',
@@ -127,6 +131,20 @@ function quickStartStore(opts: QuickStartOptions): ConfigStore {
 
 function printConfigErrors(err: unknown): void {
   for (const message of errorMessages(err)) process.stderr.write(`error: ${message}\n`)
+}
+
+/** `--sync <url>`: the target ends up with exactly the items of the `-c` store. */
+async function runSync(store: ConfigStore, url: string): Promise<number> {
+  const target = openConfigStore(url)
+  try {
+    const { written, deleted } = await syncStores(store, target)
+    process.stdout.write(
+      `synced ${store.url} to ${redact(target.url)}: ${written} items written, ${deleted} deleted\n`,
+    )
+    return 0
+  } finally {
+    await target.close()
+  }
 }
 
 async function runTest(store: ConfigStore): Promise<number> {
@@ -193,6 +211,7 @@ async function run(opts: CliOptions): Promise<number> {
   }
   const store = resolveStore(opts)
   if (opts.test === true) return await runTest(store)
+  if (opts.sync !== undefined) return await runSync(store, opts.sync)
   const adminSpec = resolveAdminSpec(opts.admin)
   const autoreload = opts.autoreload === true || (process.env['PINGAP_AUTORELOAD'] ?? '') !== ''
   // A store that does not load is reported by the start below (or repaired through --admin).

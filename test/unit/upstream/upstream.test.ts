@@ -105,7 +105,7 @@ test('invalid upstream settings are ConfigErrors naming the key', () => {
     { conf: { addrs: ['10.0.0.1:99999'] }, path: 'upstreams.app.addrs' },
     { conf: { addrs: ['0.0.0.0:80'] }, path: 'upstreams.app.addrs' },
     { conf: { addrs: ['10.0.0.1'], algo: 'least_conn' }, path: 'upstreams.app.algo' },
-    { conf: { addrs: ['10.0.0.1'], discovery: 'docker' }, path: 'upstreams.app.discovery' },
+    { conf: { addrs: ['app 0'], discovery: 'docker' }, path: 'upstreams.app.addrs' },
     { conf: { addrs: ['10.0.0.1'], discovery: 'consul' }, path: 'upstreams.app.discovery' },
     { conf: { addrs: ['10.0.0.1'], health_check: 'ftp://x' }, path: 'upstreams.app.health_check' },
     { conf: { addrs: ['10.0.0.1'], max_h2_streams: 0 }, path: 'upstreams.app.max_h2_streams' },
