@@ -6,6 +6,8 @@
  * (the goal is ≥ 80 %). Both proxies get the same client timeouts. Without slowhttptest a
  * built-in attacker sends the same shapes (the reason is printed). Prints a table (with how many
  * attack connections each proxy held open) and writes bench/results/slowloris-latest.json.
+ * On a shared machine req/s swing with everything else running; `kept(CPU)` (the proxy's own CPU
+ * time per request, baseline ÷ under attack) and the proxy's CPU on the attack alone do not.
  *
  *   npm run build && npm run build:tests && node .build/bench/slowloris.js
  *

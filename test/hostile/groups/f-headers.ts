@@ -1,8 +1,10 @@
 /** Group F of the catalogue: header semantics, client IP and rewrites. */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { canary, type HostileEnv } from '../helpers/env.ts'
-import { openSocket, raw, rawOn } from '../helpers/raw.ts'
+import { tables } from '../../helpers/spec.ts'
+import { canary, NEVER_DOWN, type HostileEnv } from '../helpers/env.ts'
+import { spawnProxy } from '../helpers/proxy.ts'
+import { openSocket, raw, rawOn, type RawResult } from '../helpers/raw.ts'
 import type { RecordedRequest } from '../helpers/recorder.ts'
 import { skipRow, tally } from '../helpers/tally.ts'
 
@@ -97,12 +99,50 @@ export function groupF(env: () => HostileEnv): void {
       tally('F3', 6)
     })
 
+    // Catalogue F4: behind a trusted proxy that appends, the client is the rightmost address
+    // that is not trusted (Envoy xff_num_trusted_hops, nginx real_ip_recursive). pingap-ts
+    // takes the first entry, as Pingap does, which the client itself may have written: a
+    // client denied by address passes by sending its own X-Forwarded-For first.
     test(
-      'F4 XFF chain from a trusted peer',
+      'F4 XFF chain from a trusted peer: the client is the rightmost untrusted address',
       {
-        skip: skipRow('F4', 'the suite runs without trusted_proxies; covered by test/unit/runtime'),
+        todo: 'client-ip.ts takes the first X-Forwarded-For entry (Pingap rule), not the last untrusted',
       },
-      () => {},
+      async () => {
+        const e = env()
+        const proxy = await spawnProxy(
+          {
+            'basic.toml': '[basic]\ntrusted_proxies = ["127.0.0.1"]\n',
+            'servers.toml': tables('servers', { web: { addr: '127.0.0.1:0', locations: ['x'] } }),
+            'locations.toml': tables('locations', {
+              x: { upstream: 'rec', plugins: ['denyClient'] },
+            }),
+            'plugins.toml': tables('plugins', {
+              denyClient: { category: 'ip_restriction', type: 'deny', ip_list: ['203.0.113.9'] },
+            }),
+            'upstreams.toml': tables('upstreams', {
+              rec: { addrs: [e.rec.addr], health_check: NEVER_DOWN },
+            }),
+          },
+          { waitFor: ['web'] },
+        )
+        try {
+          const port = proxy.ports.get('web') ?? 0
+          const send = (xff: string): Promise<RawResult> =>
+            raw(port, `GET /f4 HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: ${xff}\r\n\r\n`, {
+              responses: 1,
+            })
+          // The trusted proxy's own view: the denied client, alone in the chain.
+          assert.equal((await send('203.0.113.9')).statuses[0], 403)
+          // The same client, having written a first entry itself.
+          const spoofed = await send('6.6.6.6, 203.0.113.9')
+          assert.equal(spoofed.statuses[0], 403, 'a denied client passed with a forged first entry')
+        } finally {
+          await proxy.stop()
+          await canary(e)
+          tally('F4', 2)
+        }
+      },
     )
 
     test('F5 hostile X-Forwarded-For values are parsed without harm', async () => {

@@ -1,10 +1,32 @@
 /** Group L of the catalogue (and D6, F10): TLS on the suite's `tls` listener. ACME waits. */
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls'
 import { describe, test } from 'node:test'
-import { canary, LIMITS, type HostileEnv } from '../helpers/env.ts'
+import { eventually } from '../../helpers/eventually.ts'
+import { makeCert } from '../../helpers/certs.ts'
+import { tables } from '../../helpers/spec.ts'
+import { canary, LIMITS, NEVER_DOWN, type HostileEnv } from '../helpers/env.ts'
+import { PINGAP_BIN, spawnProxy } from '../helpers/proxy.ts'
 import { openSocket, raw, rawOn } from '../helpers/raw.ts'
 import { skipRow, tally } from '../helpers/tally.ts'
+
+/** Runs the proxy's CLI to completion (async, so the suite's proxy keeps being read). */
+function runCli(args: readonly string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    child.once('close', (status) => {
+      clearTimeout(timer)
+      resolve({ status, stderr })
+    })
+  })
+}
 
 interface Handshake {
   readonly ok: boolean
@@ -79,17 +101,72 @@ export function groupL(env: () => HostileEnv): void {
       tally('L2')
     })
 
-    test(
-      'L3 expired certificate',
-      { skip: skipRow('L3', 'expiry warnings are checked in test/unit/tls') },
-      () => {},
-    )
+    test('L3 an expired certificate is reported at load and the proxy serves', async () => {
+      const e = env()
+      const expired = await makeCert({
+        dns: ['old.test'],
+        notBefore: new Date('2019-01-01T00:00:00Z'),
+        notAfter: new Date('2020-01-02T00:00:00Z'),
+      })
+      const proxy = await spawnProxy(
+        {
+          'servers.toml': tables('servers', {
+            tls: { addr: '127.0.0.1:0', global_certificates: true, locations: ['c'] },
+          }),
+          'locations.toml': tables('locations', { c: { upstream: 'canary' } }),
+          'upstreams.toml': tables('upstreams', {
+            canary: { addrs: [e.canaryUp.addr], health_check: NEVER_DOWN },
+          }),
+          'certificates.toml': tables('certificates', {
+            old: { domains: 'old.test', tls_cert: expired.cert, tls_key: expired.key },
+          }),
+        },
+        { waitFor: ['tls'] },
+      )
+      try {
+        await eventually(() => {
+          const warned = proxy.logs.some(
+            (l) => l['certificate'] === 'old' && l['state'] === 'expired',
+          )
+          assert.ok(warned, `no expiry warning: ${JSON.stringify(proxy.logs.slice(-5))}`)
+        })
+        const res = await handshake(proxy.ports.get('tls') ?? 0, { servername: 'old.test' })
+        assert.ok(res.ok || res.error !== undefined)
+        assert.ok(proxy.alive(), 'the proxy exited on an expired certificate')
+      } finally {
+        await proxy.stop()
+      }
+      await canary(e)
+      tally('L3')
+    })
 
-    test(
-      'L4 certificate/key mismatch',
-      { skip: skipRow('L4', 'rejected at load: test/unit/tls') },
-      () => {},
-    )
+    test('L4 a certificate with the wrong key is rejected at load, naming the key', async () => {
+      const e = env()
+      const [a, b] = await Promise.all([
+        makeCert({ dns: ['x.test'] }),
+        makeCert({ dns: ['y.test'] }),
+      ])
+      const dir = mkdtempSync(join(tmpdir(), 'pingap-hostile-l4-'))
+      try {
+        writeFileSync(
+          join(dir, 'certificates.toml'),
+          tables('certificates', { bad: { domains: 'x.test', tls_cert: a.cert, tls_key: b.key } }),
+        )
+        writeFileSync(
+          join(dir, 'servers.toml'),
+          tables('servers', { tls: { addr: '127.0.0.1:0', global_certificates: true } }),
+        )
+        for (const args of [['-t'], []]) {
+          const run = await runCli([PINGAP_BIN, '-c', dir, ...args])
+          assert.notEqual(run.status, 0, `${args.join(' ') || 'start'} accepted a key mismatch`)
+          assert.match(run.stderr, /certificates\.bad\.tls_key/, run.stderr.slice(0, 500))
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+      await canary(e)
+      tally('L4', 2)
+    })
 
     test('D6/L5 a stalled handshake is cut at the header timeout', async () => {
       const e = env()
