@@ -67,6 +67,8 @@ export interface AppOptions {
   readonly versions?: VersionLog
   /** Start with an empty config when the stored one is broken (`--admin`, spec §9). */
   readonly startEmptyOnError?: boolean
+  /** `--cp`: control plane only (config, versions, ACME, admin); no proxy listener, no probe. */
+  readonly controlOnly?: boolean
   /** The admin server's audit log, shared with `admin` plugins on locations. */
   readonly audit?: AuditLog
 }
@@ -106,6 +108,7 @@ export class App {
   /** etcd mode: this node's leased status key (docs/cluster.md). */
   nodes: NodeReporter | undefined
   #stopping: Promise<void> | undefined
+  #controlOnly = false
 
   private constructor(
     runtime: Runtime,
@@ -164,15 +167,16 @@ export class App {
       observability,
     )
     app.#audit = options.audit
+    app.#controlOnly = options.controlOnly === true
     late.app = app
     try {
       await observability.apply(runtime.current)
-      await listeners.sync(runtime.current)
+      if (!app.#controlOnly) await listeners.sync(runtime.current)
     } catch (err) {
       await app.shutdown()
       throw err
     }
-    health.sync(runtime.current)
+    if (!app.#controlOnly) health.sync(runtime.current)
     app.#certificates.start()
     versions.record(config, 'startup')
     app.#reportNode(options.store)
@@ -192,8 +196,10 @@ export class App {
       json: version.config.basic.log_format_json,
     })
     await this.observability.apply(this.runtime.current)
-    await this.listeners.sync(this.runtime.current)
-    this.#health.sync(this.runtime.current)
+    if (!this.#controlOnly) {
+      await this.listeners.sync(this.runtime.current)
+      this.#health.sync(this.runtime.current)
+    }
     this.#certificates.published()
   }
 

@@ -48,6 +48,7 @@ interface CliOptions {
   threads?: string
   admin?: string
   sync?: string
+  cp?: boolean
 }
 
 function program(): Command {
@@ -75,6 +76,7 @@ function program(): Command {
     )
     .option('--threads <n>', 'worker processes (0 = CPU count; default basic.threads, else 1)')
     .option('--sync <url>', 'copy the config (-c) into another store (file or etcd URL) and exit')
+    .option('--cp', 'control panel only: the admin server, no proxy listeners [env PINGAP_CP]')
     .addOption(
       new Option(
         '--admin <spec>',
@@ -214,6 +216,12 @@ async function run(opts: CliOptions): Promise<number> {
   if (opts.sync !== undefined) return await runSync(store, opts.sync)
   const adminSpec = resolveAdminSpec(opts.admin)
   const autoreload = opts.autoreload === true || (process.env['PINGAP_AUTORELOAD'] ?? '') !== ''
+  if (opts.cp === true || (process.env['PINGAP_CP'] ?? '') !== '') {
+    if (adminSpec === undefined) throw new UsageError('--cp needs --admin')
+    const start = (versions: VersionLog) =>
+      App.start({ store, autoreload, versions, startEmptyOnError: true, controlOnly: true })
+    return await runWithAdmin(store, adminSpec, start)
+  }
   // A store that does not load is reported by the start below (or repaired through --admin).
   const threads = threadsOption ?? (await configuredThreads(store).catch(() => undefined))
   if (threadCount(threads) > 1) {

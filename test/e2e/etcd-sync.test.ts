@@ -1,6 +1,7 @@
 /**
- * `--sync <url>` against the real binary and a real etcd: files → etcd (items written, stale
- * items deleted, one transaction), etcd → files, and an invalid source is refused.
+ * `--sync <url>` and `--cp` against the real binary and a real etcd: files → etcd (items
+ * written, stale items deleted, one transaction), etcd → files, an invalid source is refused;
+ * `--cp --admin` runs the admin server on etcd without opening any proxy listener.
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -9,7 +10,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { EtcdConfigStore } from '../../src/config/etcd-store.ts'
 import { etcdMissing, startEtcd, type EtcdServer } from '../helpers/etcd.ts'
-import { runPingap } from '../helpers/start-pingap.ts'
+import { runPingap, startPingap } from '../helpers/start-pingap.ts'
 
 const CONFIG =
   '[upstreams.app]\naddrs = ["127.0.0.1:8080"]\n' +
@@ -61,5 +62,40 @@ describe('--sync', { skip: etcdMissing }, () => {
     assert.equal(res.code, 1)
     assert.match(res.stderr, /colour/)
     assert.deepEqual((await new EtcdConfigStore(url).load()).raw, before)
+  })
+
+  test('--cp --admin: the admin server publishes to etcd; no proxy listener opens', async () => {
+    const cp = await startPingap(
+      {},
+      {
+        noConf: true,
+        args: ['-c', url, '--cp', '--admin', 'admin:cp-Secret-1@127.0.0.1:0'],
+        waitFor: ['pingap:admin'],
+      },
+    )
+    try {
+      await cp.waitForLog((l) => l['msg'] === 'pingap-ts started')
+      assert.equal(cp.servers.has('web'), false, 'servers.web must not listen in --cp mode')
+      const admin = cp.servers.get('pingap:admin')!
+      const auth = `Basic ${Buffer.from('admin:cp-Secret-1').toString('base64')}`
+      const config = await fetch(`${admin}/api/v1/config`, { headers: { authorization: auth } })
+      const res = await fetch(`${admin}/api/v1/config/upstreams/extra`, {
+        method: 'PUT',
+        headers: {
+          authorization: auth,
+          'content-type': 'application/json',
+          'if-match': config.headers.get('etag') ?? '',
+        },
+        body: JSON.stringify({ addrs: ['127.0.0.1:9'] }),
+      })
+      assert.equal(res.status, 201, await res.text())
+      const raw = (await new EtcdConfigStore(url).load()).raw
+      assert.deepEqual(Object.keys(raw['upstreams'] ?? {}).sort(), ['app', 'extra'])
+    } finally {
+      assert.equal(await cp.stop(), 0)
+    }
+    const bare = await runPingap(['-c', url, '--cp'])
+    assert.equal(bare.code, 2)
+    assert.match(bare.stderr, /--cp needs --admin/)
   })
 })
