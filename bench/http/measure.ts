@@ -21,6 +21,8 @@ export interface LoadSettings extends WrkOptions {
 export interface Measured extends WrkResult {
   /** The proxy's CPU time (user + system, workers included) per request, in µs. */
   cpuMicrosPerRequest: number
+  /** Of that, the parent's own (nginx's master, pingap-ts's primary) when it has workers. */
+  parentCpuMicrosPerRequest?: number
   /** Access-log lines written during the measured run (absent when the target logs none). */
   logged?: number
   /** OTLP exports the sink received during the measured run (tracing targets). */
@@ -69,9 +71,13 @@ export async function measure(
     const exportsBefore = ctx.otlp.received().exports
     const pid = started.process.child.pid
     const cpuBefore = cpuMicros(pid, started.children)
+    const parentBefore = cpuMicros(pid)
     const result: Measured = { ...(await runWrk(url, load, script)), cpuMicrosPerRequest: 0 }
     result.cpuMicrosPerRequest =
       (cpuMicros(pid, started.children) - cpuBefore) / Math.max(1, result.requests)
+    if (started.children) {
+      result.parentCpuMicrosPerRequest = (cpuMicros(pid) - parentBefore) / result.requests
+    }
     if (result.errors.status > 0) {
       throw new Error(`${target.name}: ${result.errors.status} responses were not 2xx or 3xx`)
     }

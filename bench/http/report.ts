@@ -12,6 +12,8 @@ export interface Summary {
   p50Us: number
   p99Us: number
   cpuMicrosPerRequest: number
+  /** The parent process's share (targets with workers). */
+  parentCpuMicrosPerRequest?: number
   /** wrk errors of every kind, summed over the rounds. */
   errors: number
   /** Access-log lines ÷ requests of the measured runs, summed over rounds (≥ 1: none lost). */
@@ -40,12 +42,16 @@ const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b
 export function summarise(rounds: readonly Measured[]): Summary {
   const logged = rounds.flatMap((r) => (r.logged === undefined ? [] : [r.logged]))
   const exports = rounds.flatMap((r) => (r.otlpExports === undefined ? [] : [r.otlpExports]))
+  const parent = rounds.flatMap((r) =>
+    r.parentCpuMicrosPerRequest === undefined ? [] : [r.parentCpuMicrosPerRequest],
+  )
   return {
     rounds: rounds.length,
     requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
     p50Us: median(rounds.map((r) => r.latency.p50)),
     p99Us: median(rounds.map((r) => r.latency.p99)),
     cpuMicrosPerRequest: median(rounds.map((r) => r.cpuMicrosPerRequest)),
+    ...(parent.length === 0 ? {} : { parentCpuMicrosPerRequest: median(parent) }),
     errors: sum(rounds.map((r) => sum(Object.values(r.errors)))),
     ...(logged.length === 0
       ? {}
@@ -108,7 +114,10 @@ export function printScenario(
       Math.round(s.requestsPerSecond).toLocaleString('en-US'),
       us(s.p50Us),
       us(s.p99Us),
-      s.cpuMicrosPerRequest.toFixed(1),
+      s.cpuMicrosPerRequest.toFixed(1) +
+        (s.parentCpuMicrosPerRequest === undefined
+          ? ''
+          : ` (parent ${s.parentCpuMicrosPerRequest.toFixed(1)})`),
       String(s.errors),
       s.loggedPerRequest === undefined ? '-' : s.loggedPerRequest.toFixed(3),
       s.otlpExports === undefined ? '-' : String(s.otlpExports),
