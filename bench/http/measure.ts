@@ -76,7 +76,8 @@ export async function measure(
     result.cpuMicrosPerRequest =
       (cpuMicros(pid, started.children) - cpuBefore) / Math.max(1, result.requests)
     if (started.children) {
-      result.parentCpuMicrosPerRequest = (cpuMicros(pid) - parentBefore) / result.requests
+      result.parentCpuMicrosPerRequest =
+        (cpuMicros(pid) - parentBefore) / Math.max(1, result.requests)
     }
     if (result.errors.status > 0) {
       throw new Error(`${target.name}: ${result.errors.status} responses were not 2xx or 3xx`)
