@@ -7,6 +7,7 @@ import type { Socket } from 'node:net'
 import { connect } from 'node:net'
 import { describe, test } from 'node:test'
 import { eventually } from '../../helpers/eventually.ts'
+import { startLoad } from '../../helpers/load.ts'
 import { tables } from '../../helpers/spec.ts'
 import { canary, canaryOn, fdsSettle, NEVER_DOWN, type HostileEnv } from '../helpers/env.ts'
 import { spawnProxy, type ProxyProcess } from '../helpers/proxy.ts'
@@ -36,6 +37,16 @@ function smallProxy(
     },
     { waitFor: ['web'], ...(nofile !== undefined ? { nofile } : {}) },
   )
+}
+
+/** True while process `pid` exists. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Tries to open `n` connections; resolves with the ones that stayed open after the attempt. */
@@ -171,11 +182,53 @@ export function groupM(env: () => HostileEnv): void {
       tally('M5')
     })
 
-    test(
-      'M6 restart under load',
-      { skip: skipRow('M6', 'cluster rolling restarts are not in the suite yet') },
-      () => {},
-    )
+    test('M6 a rolling restart (threads = 2, SIGUSR2) under load fails no request', async () => {
+      const e = env()
+      const proxy = await spawnProxy(
+        {
+          'pingap.toml':
+            '[basic]\nthreads = 2\n\n' +
+            tables('servers', { web: { addr: '127.0.0.1:0', locations: ['any'] } }) +
+            tables('locations', { any: { upstream: 'canary' } }) +
+            tables('upstreams', { canary: { addrs: [e.canaryUp.addr], health_check: NEVER_DOWN } }),
+        },
+        { waitFor: ['web'] },
+      )
+      try {
+        await eventually(() => {
+          const ready = proxy.logs.filter((l) => l['msg'] === 'worker ready').length
+          assert.ok(ready >= 2, `${ready} workers ready`)
+        }, 30_000)
+        const from = proxy.logs.length
+        const load = startLoad(`http://127.0.0.1:${proxy.ports.get('web') ?? 0}`, '/m6', 8)
+        let result
+        try {
+          proxy.child.kill('SIGUSR2')
+          await eventually(() => {
+            const done = proxy.logs.slice(from).some((l) => l['msg'] === 'rolling restart done')
+            assert.ok(done, 'rolling restart not done yet')
+          }, 60_000)
+        } finally {
+          result = await load.stop()
+        }
+        assert.deepEqual(result.failures.slice(0, 5), [])
+        assert.ok(result.total > 20, `only ${result.total} requests were sent`)
+        assert.ok(proxy.alive(), 'the primary exited')
+      } finally {
+        // SIGTERM lets the primary take its workers down; SIGKILL would orphan them.
+        proxy.child.kill('SIGTERM')
+        const timer = setTimeout(() => proxy.child.kill('SIGKILL'), 10_000)
+        await proxy.exited
+        clearTimeout(timer)
+        await proxy.stop()
+      }
+      const workers = proxy.logs.filter((l) => l['msg'] === 'worker ready').map((l) => l['pid'])
+      await eventually(() => {
+        for (const pid of workers) assert.ok(!running(Number(pid)), `worker ${String(pid)} left`)
+      }, 10_000)
+      await canary(e)
+      tally('M6')
+    })
 
     test('M7 a flood of malformed requests does not flood the log', async () => {
       const e = env()
