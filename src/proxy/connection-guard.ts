@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { onResponseClose } from './response-close.ts'
 
 const GATE = Symbol('pingap.gate')
 
@@ -41,7 +42,7 @@ function release(gate: Gate): void {
 function start(gate: Gate, res: ServerResponse, run: () => void): void {
   gate.busy = true
   gate.res = res
-  res.once('close', () => release(gate))
+  onResponseClose(res, () => release(gate))
   run()
 }
 

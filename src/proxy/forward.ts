@@ -36,6 +36,7 @@ import { writeResponseHead } from './response-head.ts'
 import { isClientGone, sendError } from './send.ts'
 import { buildUpstreamHeaders, RESPONSE_HOP_BY_HOP, stripNominated } from './upstream-headers.ts'
 import { isConnectFailure, isStaleConnection, upstreamError } from './upstream-errors.ts'
+import { onResponseClose } from './response-close.ts'
 
 export interface ForwardJob {
   readonly ctx: RequestContext
@@ -331,7 +332,7 @@ export function forward(job: ForwardJob, first: Backend): void {
     backend.pool.dispatch(options, current)
   }
 
-  res.once('close', () => {
+  onResponseClose(res, () => {
     if (!res.writableFinished) current?.abort(new PingapError('PGT_ERR_CLIENT_CLOSED'))
   })
   if (guarded === undefined) attempt(first)

@@ -23,6 +23,7 @@ import { sendError, sendLocalResponse } from './send.ts'
 import type { RequestObserver } from './observer.ts'
 import { logger } from '../core/logger.ts'
 import { answerScrape, isScrape } from '../metrics/scrape.ts'
+import { onResponseClose } from './response-close.ts'
 
 const log = logger.child({ module: 'proxy' })
 
@@ -158,7 +159,7 @@ async function proxyRequest(
     throw new PingapError('PGT_ERR_ROUTE_NOT_FOUND', [ctx.host, ctx.path])
   }
   admit(req, location)
-  res.once('close', () => {
+  onResponseClose(res, () => {
     location.counters.processing--
     try {
       runDone(location.chains.done, ctx)

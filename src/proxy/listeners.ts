@@ -18,6 +18,7 @@ import { parseListenAddress } from './listen-address.ts'
 import { createListenerServer, listenerKind, type ListenerServer } from './listener-server.ts'
 import type { RequestObserver } from './observer.ts'
 import { createUpgradeHandler } from './upgrade.ts'
+import { onResponseClose } from './response-close.ts'
 
 const log = logger.child({ module: 'server' })
 
@@ -194,7 +195,7 @@ export class Listeners {
     traffic.accepted++
     traffic.processing++
     if (this.#draining) res.shouldKeepAlive = false
-    res.once('close', () => {
+    onResponseClose(res, () => {
       this.#inflight--
       traffic.processing--
       if (this.#inflight === 0) this.#idle?.()

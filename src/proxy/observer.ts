@@ -13,6 +13,7 @@ import type { Tracing } from '../tracing/otel.ts'
 import { compileAccessLog, type AccessLog as CompiledAccessLog } from './access-log.ts'
 import { createAccessLogWriter, type AccessLogWriter } from './access-log-writer.ts'
 import { upstreamNameOf, type RoutedRequest } from './handler.ts'
+import { onResponseClose } from './response-close.ts'
 
 const log = logger.child({ module: 'access-log' })
 
@@ -83,7 +84,7 @@ export function createRequestObserver(deps: ObserverDeps = {}): RequestObserver 
       const recorder = metrics?.recorderFor(server.name, ctx.location)
       recorder?.started()
       const spans = tracing?.start(server.name, ctx)
-      res.once('close', () => {
+      onResponseClose(res, () => {
         if (!res.writableFinished) ctx.status = 499
         else if (ctx.status === 0) ctx.status = res.statusCode
         if (recorder !== undefined && metrics !== undefined)
