@@ -4,20 +4,22 @@
  * every process (issue 4: idle RSS). The classes are the same objects `undici` exports (a unit
  * test checks it, so an undici upgrade that moves them fails the build, not production).
  */
-import { createRequire } from 'node:module'
 import type * as Undici from 'undici'
-
-const requireModule = createRequire(import.meta.url)
+import api from 'undici/lib/api/index.js'
+import DispatcherClass from 'undici/lib/dispatcher/dispatcher.js'
+import ClientClass from 'undici/lib/dispatcher/client.js'
+import PoolClass from 'undici/lib/dispatcher/pool.js'
 
 // undici's index installs the request API (`request`, `stream`, …) on Dispatcher.prototype;
-// doing the same with the API module alone keeps `client.request()` working.
-const dispatcher = requireModule('undici/lib/dispatcher/dispatcher.js') as { prototype: object }
-Object.assign(dispatcher.prototype, requireModule('undici/lib/api/index.js') as object)
+// doing the same with the API module alone keeps `client.request()` working. Static imports
+// (undici has no `exports` map, so its files are importable) also let the single-executable
+// bundler include them.
+Object.assign(DispatcherClass.prototype, api)
 
 /** undici's `Pool`. */
-export const Pool = requireModule('undici/lib/dispatcher/pool.js') as typeof Undici.Pool
+export const Pool = PoolClass
 /** undici's `Client`. */
-export const Client = requireModule('undici/lib/dispatcher/client.js') as typeof Undici.Client
+export const Client = ClientClass
 /** An instance of undici's `Pool`. */
 export type Pool = Undici.Pool
 /** An instance of undici's `Client`. */

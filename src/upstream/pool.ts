@@ -23,7 +23,7 @@
  *   (undici's `pipelining` counts h2 streams); `h2h1` keeps 1, since it may fall back to HTTP/1.1.
  */
 import { maxHeaderSize } from 'node:http'
-import { Pool } from 'undici'
+import { Pool } from '../core/undici-lite.ts'
 import { H1Pool } from './h1/pool.ts'
 import { nativeParser } from './h1/native-parser.ts'
 import type { PoolSettings } from './options.ts'

@@ -22,7 +22,7 @@ import {
   redirectPath,
   type DecodedPath,
 } from './directory/request-path.ts'
-import { serveFile } from './directory/serve-file.ts'
+import { preloadMimeTable, serveFile } from './directory/serve-file.ts'
 import { headerMap, readHeaderEntries } from './headers.ts'
 import { REQUEST_OR_PROXY } from './shared.ts'
 
@@ -188,6 +188,7 @@ export const directory: PluginFactory<DirectoryConf> = {
   },
 
   create({ name, hash, step, conf }) {
+    void preloadMimeTable().catch(() => undefined)
     const cache = new FileFactsCache()
     return {
       category: 'directory',

@@ -16,14 +16,21 @@ import { contentRange, evaluateRange, unsatisfiedRange } from './range.ts'
 
 const EMPTY = Buffer.alloc(0)
 
-// The MIME table (a 200 KB JSON) is loaded by the first file served, not at start-up: a proxy
-// without a `directory` plugin keeps ~3 MB less resident (issue 4). Synchronous, since the type
-// is computed once per cached file head.
-const requireModule = createRequire(import.meta.url)
+// The MIME table (a 200 KB JSON) is loaded when a `directory` plugin is built, not at start-up:
+// a proxy without one keeps ~3 MB less resident (issue 4). The dynamic import is also what the
+// single-executable bundler can follow (a require built from import.meta.url is not).
 let mimeTable: typeof MimeTypes | undefined
 
+/** Loads the MIME table; the directory plugin calls it when an instance is built. */
+export function preloadMimeTable(): Promise<void> {
+  return import('mime-types').then((mod) => {
+    mimeTable = mod
+  })
+}
+
 function mimeLookup(name: string): string | false {
-  mimeTable ??= requireModule('mime-types') as typeof MimeTypes
+  // Only a file served before the preload finished gets here without the table.
+  mimeTable ??= createRequire(import.meta.url)('mime-types') as typeof MimeTypes
   return mimeTable.lookup(name)
 }
 
