@@ -8,7 +8,10 @@ import { createSecureContext, type SecureContext } from 'node:tls'
 import type { CertificateConf } from '../config/types.ts'
 import { ConfigError } from '../core/errors.ts'
 import { hashConfig } from '../core/hash.ts'
+import { logger } from '../core/logger.ts'
 import { readPemSource } from './pem-source.ts'
+
+const log = logger.child({ module: 'tls' })
 
 /** Days before expiry that trigger the validity warning when `buffer_days` is 0 or unset. */
 export const DEFAULT_WARNING_DAYS = 7
@@ -117,7 +120,16 @@ export function loadCertificate(name: string, conf: CertificateConf): LoadedCert
     throw invalid(name, 'tls_key', 'the private key does not match the certificate')
   }
   const isCa = conf.is_ca === true
-  if (isCa && !leaf.ca) throw invalid(name, 'is_ca', 'the certificate is not a CA certificate')
+  if (isCa && !leaf.ca) {
+    // Pingap signs with it anyway (its transparent-proxy sample ships such a certificate), so
+    // it is accepted; clients that check the chain will refuse what it signs, hence the warning.
+    log.warn(
+      'is_ca certificate without the CA basic constraint: clients that verify the chain will refuse the certificates minted with it',
+      {
+        key: `certificates.${name}.is_ca`,
+      },
+    )
+  }
   let context: SecureContext | undefined
   if (!isCa) {
     try {

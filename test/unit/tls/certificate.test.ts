@@ -47,9 +47,14 @@ test('loadCertificate rejects bad input with the key path', async () => {
     ['unparsable certificate', { tls_cert: garbage, tls_key: a.key }, 'tls_cert'],
     ['no certificate block', { tls_cert: a.key, tls_key: a.key }, 'tls_cert'],
     ['unparsable key', { tls_cert: a.cert, tls_key: a.cert }, 'tls_key'],
-    ['is_ca on a leaf', { tls_cert: a.cert, tls_key: a.key, is_ca: true }, 'is_ca'],
   ]
   for (const [name, conf, key] of cases) {
     assert.throws(() => loadCertificate('web', conf), configError(`certificates.web.${key}`), name)
   }
+})
+
+test('is_ca on a certificate that is not a CA is accepted, as Pingap accepts it', async () => {
+  const a = await makeCert({ dns: ['a.test'] })
+  const loaded = loadCertificate('web', { tls_cert: a.cert, tls_key: a.key, is_ca: true })
+  assert.equal(loaded.isCa, true)
 })
