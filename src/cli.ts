@@ -22,6 +22,7 @@ import { VERSION } from './core/version.ts'
 import { errorMessages, type ConfigPipeline } from './control/pipeline.ts'
 import type { RuntimeStatusSource } from './control/status.ts'
 import { syncStores } from './control/sync.ts'
+import type { AuditLog } from './control/audit.ts'
 import type { VersionLog } from './control/versions.ts'
 import type { PingapConfig } from './config/types.ts'
 import {
@@ -218,8 +219,8 @@ async function run(opts: CliOptions): Promise<number> {
   const autoreload = opts.autoreload === true || (process.env['PINGAP_AUTORELOAD'] ?? '') !== ''
   if (opts.cp === true || (process.env['PINGAP_CP'] ?? '') !== '') {
     if (adminSpec === undefined) throw new UsageError('--cp needs --admin')
-    const start = (versions: VersionLog) =>
-      App.start({ store, autoreload, versions, startEmptyOnError: true, controlOnly: true })
+    const start = (versions: VersionLog, audit: AuditLog) =>
+      App.start({ store, autoreload, versions, audit, startEmptyOnError: true, controlOnly: true })
     return await runWithAdmin(store, adminSpec, start)
   }
   // A store that does not load is reported by the start below (or repaired through --admin).
@@ -232,8 +233,9 @@ async function run(opts: CliOptions): Promise<number> {
     return await waitForSignals(primary, primary.config.basic.pid_file)
   }
   if (adminSpec !== undefined) {
-    const start = (versions: VersionLog) =>
-      App.start({ store, autoreload, versions, startEmptyOnError: true })
+    // `admin` plugins on locations write to the same audit log as the admin server.
+    const start = (versions: VersionLog, audit: AuditLog) =>
+      App.start({ store, autoreload, versions, audit, startEmptyOnError: true })
     return await runWithAdmin(store, adminSpec, start)
   }
   const app = await App.start({ store, autoreload })
@@ -255,12 +257,12 @@ interface ControlPlane extends Service {
 async function runWithAdmin(
   store: ConfigStore,
   spec: AdminSpec,
-  startControl: (versions: VersionLog) => Promise<ControlPlane>,
+  startControl: (versions: VersionLog, audit: AuditLog) => Promise<ControlPlane>,
 ) {
   // The admin server (31 modules) is loaded only when --admin asks for it: idle RSS (issue 4).
   const { openAdminData, startAdmin } = await import('./admin/start.ts')
   const data = openAdminData(store.url)
-  const app = await startControl(data.versions)
+  const app = await startControl(data.versions, data.audit)
   let admin: RunningAdmin
   try {
     admin = await startAdmin({
