@@ -14,7 +14,8 @@
  * SLOW_CONNECTIONS (default 1000), SLOW_RATE connections/s (200), SLOW_INTERVAL seconds between
  * slow bytes (2), SLOW_TIMEOUT client timeouts in seconds for both proxies (10), BENCH_DURATION
  * wrk seconds (10), BENCH_CONNECTIONS (50), BENCH_THREADS (2), SLOW_TARGETS (nginx,pingap-ts),
- * SLOW_MODES (headers,body), SLOW_ROUNDS (3: baseline and attacks alternate, medians reported,
+ * SLOW_MODES (headers,body,control: control aims the attack at an idle decoy nginx on the load
+ * CPUs, which measures what the attacker costs wrk and the origin), SLOW_ROUNDS (3: baseline and attacks alternate, medians reported,
  * because one run on a shared machine is noise), SLOW_TOOL=built-in forces the fallback.
  */
 import { spawnSync } from 'node:child_process'
@@ -29,7 +30,8 @@ import { fallbackReason, startAttack, type Attack } from './http/slow-attack.ts'
 import { runWrk, writeWrkScript, type WrkOptions } from './http/wrk.ts'
 
 type Target = 'nginx' | 'pingap-ts'
-type Mode = 'headers' | 'body'
+/** `control`: the slow-header attack aimed at a decoy, so only the harness's own cost shows. */
+type Mode = 'headers' | 'body' | 'control'
 
 interface Settings {
   readonly wrk: WrkOptions
@@ -101,7 +103,7 @@ function settings(): Settings {
     interval: num('SLOW_INTERVAL', 2),
     timeout: num('SLOW_TIMEOUT', 60),
     targets: list('SLOW_TARGETS', 'nginx,pingap-ts', ['nginx', 'pingap-ts'] as const),
-    modes: list('SLOW_MODES', 'headers,body', ['headers', 'body'] as const),
+    modes: list('SLOW_MODES', 'headers,body,control', ['headers', 'body', 'control'] as const),
     rounds: num('SLOW_ROUNDS', 3),
   }
 }
@@ -158,12 +160,13 @@ async function measure(
   s: Settings,
   script: string,
   baseline: Row | undefined,
+  decoy: string,
 ): Promise<Row> {
   let attack: Attack | undefined
   if (mode !== 'none') {
     attack = await startAttack({
-      mode,
-      url: url.replace(/\/a5\/bench$/, '/a5/slow'),
+      mode: mode === 'control' ? 'headers' : mode,
+      url: mode === 'control' ? decoy : url.replace(/\/a5\/bench$/, '/a5/slow'),
       connections: s.connections,
       rate: s.rate,
       interval: s.interval,
@@ -241,7 +244,7 @@ function median(values: readonly number[]): number {
 
 /** Median req/s and median share kept per target and attack. */
 function summary(rows: readonly Row[]): string {
-  const lines = ['median     attack    req/s   kept   µs/req  kept(CPU)']
+  const lines = ['median     attack    req/s   kept   µs/req  kept(CPU)  vs control']
   const keys = [...new Set(rows.map((r) => `${r.target}|${r.mode}`))]
   for (const key of keys) {
     const [target = '', mode = ''] = key.split('|')
@@ -250,10 +253,16 @@ function summary(rows: readonly Row[]): string {
     const kept = median(group.map((r) => r.kept))
     const cpu = median(group.map((r) => r.cpuUsPerRequest))
     const keptCpu = median(group.map((r) => r.keptCpu))
+    // Under attack ÷ attack aimed at the decoy: the harness's own cost cancels out.
+    const control = rows.filter((r) => r.target === target && r.mode === 'control')
+    const vsControl =
+      control.length === 0 || mode === 'none' || mode === 'control'
+        ? ''
+        : `${((rps / median(control.map((r) => r.requestsPerSecond))) * 100).toFixed(0)} %`
     lines.push(
       `${target.padEnd(10)} ${mode.padEnd(8)} ${rps.toFixed(0).padStart(7)}  ` +
         `${`${(kept * 100).toFixed(0)} %`.padEnd(6)} ${cpu.toFixed(0).padStart(6)}  ` +
-        `${(keptCpu * 100).toFixed(0)} %`,
+        `${`${(keptCpu * 100).toFixed(0)} %`.padEnd(9)}  ${vsControl}`,
     )
   }
   return lines.join('\n')
@@ -281,6 +290,12 @@ async function main(): Promise<void> {
     const origin = await startNginx(dir, 'origin', originConf(dir, originPort), s.loadCpus)
     await waitForHttp(`http://127.0.0.1:${originPort}/`, origin)
     const script = await writeWrkScript(dir)
+    const decoyPort = await freePort()
+    const decoyDir = join(dir, 'decoy')
+    await mkdir(decoyDir, { recursive: true })
+    const decoy = await startNginx(decoyDir, 'origin', originConf(decoyDir, decoyPort), s.loadCpus)
+    const decoyUrl = `http://127.0.0.1:${decoyPort}/slow`
+    await waitForHttp(decoyUrl, decoy)
     for (const target of s.targets) {
       const targetDir = join(dir, target)
       await mkdir(targetDir, { recursive: true })
@@ -288,15 +303,16 @@ async function main(): Promise<void> {
       await runWrk(url, { ...s.wrk, duration: 2 }, script) // warm-up
       const pid = proc.child.pid ?? 0
       for (let round = 0; round < s.rounds; round++) {
-        const base = await measure(target, pid, 'none', url, s, script, undefined)
+        const base = await measure(target, pid, 'none', url, s, script, undefined, decoyUrl)
         rows.push(base)
         for (const mode of s.modes) {
-          rows.push(await measure(target, pid, mode, url, s, script, base))
+          rows.push(await measure(target, pid, mode, url, s, script, base, decoyUrl))
         }
       }
       await stopProcess(proc)
     }
     await stopProcess(origin)
+    await stopProcess(decoy)
   } finally {
     await stopAll()
     await rm(dir, { recursive: true, force: true })

@@ -181,7 +181,7 @@ export function groupH(env: () => HostileEnv): void {
 
     test(
       'H8 config store down',
-      { skip: skipRow('H8', 'etcd is not part of the suite yet') },
+      { skip: skipRow('H8', 'etcd down is covered by test/e2e/etcd-cluster.test.ts (real etcd)') },
       () => {},
     )
 

@@ -153,7 +153,7 @@ export function groupM(env: () => HostileEnv): void {
 
     test(
       'M3 event-loop delay metric',
-      { skip: skipRow('M3', 'no metrics endpoint in the suite yet') },
+      { skip: skipRow('M3', 'no event-loop delay metric exists yet') },
       () => {},
     )
 
