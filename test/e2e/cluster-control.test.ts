@@ -4,7 +4,6 @@
  * the sum over both workers. The stats plugin reports the pid of the worker that answered.
  */
 import assert from 'node:assert/strict'
-import { request as httpRequest } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { eventually } from '../helpers/eventually.ts'
 import { request } from '../helpers/http.ts'
@@ -19,29 +18,19 @@ interface AdminRes {
   readonly text: string
 }
 
-function admin(base: string, path: string, method = 'GET', body?: unknown, etag?: string) {
-  const url = new URL(path, base)
+async function admin(
+  base: string,
+  path: string,
+  method = 'GET',
+  body?: unknown,
+  etag?: string,
+): Promise<AdminRes> {
   const headers: Record<string, string> = { authorization: AUTH }
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (etag !== undefined) headers['if-match'] = etag
-  return new Promise<AdminRes>((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method, headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            etag: res.headers.etag,
-            text: Buffer.concat(chunks).toString(),
-          }),
-        )
-      },
-    )
-    req.on('error', reject)
-    req.end(body === undefined ? undefined : JSON.stringify(body))
-  })
+  const json = body === undefined ? {} : { body: JSON.stringify(body) }
+  const res = await request(base, path, { method, headers, ...json })
+  return { status: res.status, etag: res.headers.etag, text: res.body }
 }
 
 /** The pid in a stats plugin answer. */

@@ -5,27 +5,16 @@
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import {
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import * as zlib from 'node:zlib'
+import { requestRaw, type RawTestResponse } from '../helpers/http.ts'
 import { runPingap, startPingap, type Pingap } from '../helpers/start-pingap.ts'
 import { startUpstream, type TestUpstream } from '../helpers/upstreams.ts'
 
 const TEXT = '<p>pingap-ts compresses text</p>\n'.repeat(120)
-
-interface RawResponse {
-  readonly status: number
-  readonly headers: IncomingHttpHeaders
-  readonly body: Buffer
-}
 
 /** One request with a binary-safe body. */
 function fetchRaw(
@@ -33,27 +22,8 @@ function fetchRaw(
   path: string,
   headers: OutgoingHttpHeaders,
   method = 'GET',
-): Promise<RawResponse> {
-  const url = new URL(base)
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path, method, headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        )
-        res.on('error', reject)
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
+): Promise<RawTestResponse> {
+  return requestRaw(base, path, { headers, method })
 }
 
 function originHandler(counts: Map<string, number>) {

@@ -4,12 +4,12 @@
  * error, and `grpc://` health checks taking a backend out and back in.
  */
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import * as grpc from '@grpc/grpc-js'
 import { makeCa, makeCert, type TestCert } from '../helpers/certs.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { ECHO_SERVICE, startGrpcServer, type TestGrpcServer } from '../helpers/grpc.ts'
+import { requestRaw } from '../helpers/http.ts'
 import { startPingap, type Pingap } from '../helpers/start-pingap.ts'
 
 type EchoClient = grpc.Client & {
@@ -60,31 +60,8 @@ function frames(body: Buffer): Array<{ flag: number; payload: Buffer }> {
   return out
 }
 
-function post(
-  base: string,
-  path: string,
-  headers: Record<string, string>,
-  body: Buffer,
-): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
-  const url = new URL(base)
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path, method: 'POST', headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        )
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
+function post(base: string, path: string, headers: Record<string, string>, body: Buffer) {
+  return requestRaw(base, path, { method: 'POST', headers, body })
 }
 
 describe('gRPC through the proxy', () => {

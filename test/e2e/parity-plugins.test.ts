@@ -5,43 +5,14 @@
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import sharp from 'sharp'
-import { request } from '../helpers/http.ts'
+import { request, requestRaw } from '../helpers/http.ts'
 import { buildMmdb } from '../helpers/mmdb.ts'
 import { startPingap, type Pingap } from '../helpers/start-pingap.ts'
 import { startUpstream, type TestUpstream } from '../helpers/upstreams.ts'
-
-/** GET returning the raw body bytes. */
-function fetchBytes(
-  base: string,
-  path: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
-  const url = new URL(base)
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path, headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        )
-        res.on('error', reject)
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
-}
 
 describe('geo_restriction and image_optim', () => {
   let upstream: TestUpstream
@@ -156,7 +127,7 @@ locations = ["open", "club", "images"]
   })
 
   test('image_optim: a PNG comes back as WebP with Accept: image/webp, and as is without', async () => {
-    const webp = await fetchBytes(base, '/logo.png', { accept: 'image/webp,*/*' })
+    const webp = await requestRaw(base, '/logo.png', { headers: { accept: 'image/webp,*/*' } })
     assert.equal(webp.status, 200)
     assert.equal(webp.headers['content-type'], 'image/webp')
     assert.match(String(webp.headers['vary']), /accept/i)
@@ -164,7 +135,7 @@ locations = ["open", "club", "images"]
     assert.equal(meta.format, 'webp')
     assert.deepEqual([meta.width, meta.height], [64, 48])
 
-    const original = await fetchBytes(base, '/logo.png', {})
+    const original = await requestRaw(base, '/logo.png')
     assert.equal(original.status, 200)
     assert.equal(original.headers['content-type'], 'image/png')
     assert.match(String(original.headers['vary']), /accept/i)

@@ -23,12 +23,29 @@ export interface RequestOptions {
   readonly timeoutMs?: number
 }
 
+/** A response whose body is kept as bytes (compressed, binary or framed bodies). */
+export interface RawTestResponse {
+  readonly status: number
+  readonly headers: IncomingHttpHeaders
+  readonly body: Buffer
+}
+
 /** Sends one request to `base` + `path` (base like `http://127.0.0.1:1234`). */
-export function request(
+export async function request(
   base: string,
   path: string,
   options: RequestOptions = {},
 ): Promise<TestResponse> {
+  const res = await requestRaw(base, path, options)
+  return { status: res.status, headers: res.headers, body: res.body.toString() }
+}
+
+/** Like `request`, but leaves the body as bytes. */
+export function requestRaw(
+  base: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<RawTestResponse> {
   const url = new URL(base)
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -48,7 +65,7 @@ export function request(
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
+            body: Buffer.concat(chunks),
           }),
         )
         res.on('error', reject)
