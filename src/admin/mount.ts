@@ -9,9 +9,8 @@ import type { HttpResponse } from '../core/http-response.ts'
 import type { AdminMountFactory, AdminMountOptions } from '../plugins/builtin/admin.ts'
 import { UiAssets } from './assets.ts'
 import { Authenticator } from './auth.ts'
-import type { AdminContext } from './context.ts'
-import { ConfigEditor } from './editor.ts'
 import { EventHub } from './events.ts'
+import { hostContext, hostEditor } from './host-context.ts'
 import { FailureLimiter } from './lockout.ts'
 import { AdminHandler, EVENT_STREAM } from './server.ts'
 import { SessionStore } from './sessions.ts'
@@ -37,13 +36,7 @@ export interface AdminMountDeps {
 export function createAdminMounts(deps: AdminMountDeps): AdminMountFactory {
   const { host } = deps
   const audit = deps.audit ?? new AuditLog()
-  const editor = new ConfigEditor({
-    store: host.store,
-    versions: host.versions,
-    pipeline: host.pipeline,
-    check: host.check,
-    audit,
-  })
+  const editor = hostEditor(host, audit)
   const events = new EventHub()
   let assets: Promise<UiAssets> | undefined
 
@@ -53,18 +46,14 @@ export function createAdminMounts(deps: AdminMountDeps): AdminMountFactory {
       () => host.versions.current?.config.basic.admin_users,
     )
     const sessions = new SessionStore(options.maxAgeMs)
-    const context: AdminContext = {
+    const context = hostContext(host, {
       editor,
-      versions: host.versions,
       audit,
       events,
       sessions,
       users,
-      lastRejection: () => host.pipeline.lastRejection,
-      status: host.status,
-      pluginCategories: host.pluginCategories,
-      cookiePath: options.path === '' ? '/' : options.path,
-    }
+      mount: options.path,
+    })
     assets ??= UiAssets.load(deps.uiDir)
     const handler = assets.then(
       (files) =>

@@ -19,8 +19,8 @@ import { logger } from '../core/logger.ts'
 import { UiAssets } from './assets.ts'
 import { Authenticator } from './auth.ts'
 import type { AdminContext } from './context.ts'
-import { ConfigEditor } from './editor.ts'
 import { EventHub } from './events.ts'
+import { hostContext, hostEditor } from './host-context.ts'
 import { FailureLimiter } from './lockout.ts'
 import { AdminServer } from './server.ts'
 import { SessionStore } from './sessions.ts'
@@ -185,23 +185,9 @@ export async function startAdmin(options: StartAdminOptions): Promise<RunningAdm
   checkOwnAddress(spec, host.versions.current?.config.servers ?? {})
   const sessions = new SessionStore(spec.maxAgeMs)
   const events = new EventHub()
+  const editor = hostEditor(host, audit)
   const context: AdminContext = {
-    editor: new ConfigEditor({
-      store: host.store,
-      versions: host.versions,
-      pipeline: host.pipeline,
-      check: host.check,
-      audit,
-    }),
-    versions: host.versions,
-    audit,
-    events,
-    sessions,
-    users,
-    lastRejection: () => host.pipeline.lastRejection,
-    status: host.status,
-    pluginCategories: host.pluginCategories,
-    cookiePath: spec.mount === '' ? '/' : spec.mount,
+    ...hostContext(host, { editor, audit, events, sessions, users, mount: spec.mount }),
     ...(host.store instanceof EtcdConfigStore ? { nodes: etcdNodes(host.store) } : {}),
   }
   const server = new AdminServer({
