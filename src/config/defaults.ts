@@ -40,6 +40,8 @@ export const SERVER_DEFAULTS = {
   header_read_timeout: '60s',
   body_read_timeout: '60s',
   keepalive_timeout: '75s',
+  /** The write-idle timeout of a response to a slow client. */
+  downstream_write_timeout: '60s',
   max_url_length: '8KiB',
   max_header_size: '16KiB',
   max_header_count: 100,

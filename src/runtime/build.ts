@@ -7,6 +7,7 @@
 import { parseByteSize, parseDuration } from '../core/duration.ts'
 import { ConfigError, ConfigErrors } from '../core/errors.ts'
 import { hashConfig } from '../core/hash.ts'
+import { SERVER_DEFAULTS } from '../config/defaults.ts'
 import type {
   LocationConf,
   PingapConfig,
@@ -45,16 +46,16 @@ export interface BuildDeps {
   readonly checkServer?: (name: string, conf: ServerConf) => void
 }
 
-/** Safe defaults close to nginx's (docs/configuration.md, "Server limits"). */
+/** Safe defaults close to nginx's (docs/configuration.md, "Server limits"), as numbers. */
 const DEFAULT_LIMITS: ServerLimits = {
-  headerReadTimeoutMs: 60_000,
-  bodyReadTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 75_000,
-  writeIdleTimeoutMs: 60_000,
-  maxUrlLength: 8_192,
-  maxHeaderSize: 16_384,
-  maxHeaderCount: 100,
-  maxConnections: 0,
+  headerReadTimeoutMs: parseDuration(SERVER_DEFAULTS.header_read_timeout) ?? 0,
+  bodyReadTimeoutMs: parseDuration(SERVER_DEFAULTS.body_read_timeout) ?? 0,
+  keepAliveTimeoutMs: parseDuration(SERVER_DEFAULTS.keepalive_timeout) ?? 0,
+  writeIdleTimeoutMs: parseDuration(SERVER_DEFAULTS.downstream_write_timeout) ?? 0,
+  maxUrlLength: parseByteSize(SERVER_DEFAULTS.max_url_length) ?? 0,
+  maxHeaderSize: parseByteSize(SERVER_DEFAULTS.max_header_size) ?? 0,
+  maxHeaderCount: SERVER_DEFAULTS.max_header_count,
+  maxConnections: SERVER_DEFAULTS.max_connections,
 }
 
 function ms(value: string | undefined, fallback: number): number {
