@@ -7,6 +7,7 @@ import { close, open, rename, stat, write } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { promisify } from 'node:util'
+import { periodOf } from '../core/log-file.ts'
 import { logger } from '../core/logger.ts'
 import type { AccessLogRolling } from './access-log.ts'
 
@@ -41,20 +42,6 @@ const DEFAULT_QUEUE = 65_536
 const STDOUT_FD = 1
 const DROP_WARN_INTERVAL_MS = 10_000
 const log = logger.child({ module: 'access-log' })
-
-function pad(value: number): string {
-  return String(value).padStart(2, '0')
-}
-
-/** The local-time period a moment belongs to: `YYYY-MM-DD[-HH[-mm]]`, '' for `never`. */
-export function periodKey(ms: number, rolling: AccessLogRolling): string {
-  if (rolling === 'never') return ''
-  const d = new Date(ms)
-  const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
-  if (rolling === 'daily') return day
-  if (rolling === 'hourly') return `${day}-${pad(d.getHours())}`
-  return `${day}-${pad(d.getHours())}-${pad(d.getMinutes())}`
-}
 
 /** Writes the whole buffer; a non-blocking stdout may answer EAGAIN, then retry shortly. */
 function writeAll(fd: number, buf: Buffer): Promise<void> {
@@ -162,7 +149,7 @@ class Writer implements AccessLogWriter {
   /** The fd to write to, opening or rotating the file when the period changed. */
   async #fdForNow(): Promise<number> {
     if (this.#path === undefined) return STDOUT_FD
-    const period = periodKey(this.#now(), this.#rolling)
+    const period = periodOf(this.#now(), this.#rolling)
     if (this.#fd !== undefined && period === this.#period) return this.#fd
     if (this.#fd !== undefined) {
       await closeAsync(this.#fd)
@@ -182,7 +169,7 @@ class Writer implements AccessLogWriter {
     if (this.#rolling === 'never' || this.#path === undefined) return
     const info = await statAsync(this.#path).catch(() => undefined)
     if (info === undefined || info.size === 0) return
-    const old = periodKey(info.mtimeMs, this.#rolling)
+    const old = periodOf(info.mtimeMs, this.#rolling)
     if (old !== period) await moveAside(this.#path, old)
   }
 

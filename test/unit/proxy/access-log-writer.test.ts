@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { createAccessLogWriter, periodKey } from '../../../src/proxy/access-log-writer.ts'
+import { createAccessLogWriter } from '../../../src/proxy/access-log-writer.ts'
 
 const dirs: string[] = []
 after(async () => {
@@ -16,14 +16,6 @@ async function tempDir(): Promise<string> {
   dirs.push(dir)
   return dir
 }
-
-test('periodKey names the local day, hour or minute', () => {
-  const ms = new Date(2025, 0, 2, 3, 4, 5).getTime()
-  assert.equal(periodKey(ms, 'daily'), '2025-01-02')
-  assert.equal(periodKey(ms, 'hourly'), '2025-01-02-03')
-  assert.equal(periodKey(ms, 'minutely'), '2025-01-02-03-04')
-  assert.equal(periodKey(ms, 'never'), '')
-})
 
 test('lines are appended to the file, each ending with a newline', async () => {
   const dir = await tempDir()
