@@ -44,7 +44,38 @@ function peerIsTrusted(list: BlockList, peer: string): boolean {
   return list.check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4')
 }
 
-/** The client IP: the first X-Forwarded-For entry, then X-Real-IP, from trusted peers only. */
+/**
+ * The longest X-Forwarded-For chain looked at (hostile-catalogue F5): walking further left only
+ * reaches addresses that a client could have written anyway.
+ */
+const MAX_HOPS = 32
+
+/**
+ * The client address of an X-Forwarded-For chain: walking from the right (the hop closest to
+ * this proxy), the first address that is not a trusted proxy (hostile-catalogue F4; nginx
+ * `real_ip_recursive`, Envoy's trusted hops). Entries further left were written by that client
+ * and prove nothing. When every entry is trusted, the leftmost wins, which with
+ * `trusted_proxies = ["0.0.0.0/0", "::/0"]` is Pingap's "first entry" rule. Undefined when the
+ * rightmost entry is not an IP.
+ */
+function clientOfChain(trusted: BlockList, xff: string): string | undefined {
+  const entries = xff.split(',')
+  let client: string | undefined
+  const stop = Math.max(0, entries.length - MAX_HOPS)
+  for (let i = entries.length - 1; i >= stop; i--) {
+    const entry = (entries[i] ?? '').trim()
+    // A garbled entry ends the walk: what lies left of it cannot be attributed to any hop.
+    if (isIP(entry) === 0) return client
+    client = entry
+    if (!peerIsTrusted(trusted, entry)) return client
+  }
+  return client
+}
+
+/**
+ * The client IP: from a trusted peer, the rightmost untrusted X-Forwarded-For address (see
+ * clientOfChain), else X-Real-IP; from any other peer, the peer itself.
+ */
 export function resolveClientIp(
   trusted: BlockList | undefined,
   peer: string,
@@ -53,10 +84,10 @@ export function resolveClientIp(
   if (trusted === undefined || !peerIsTrusted(trusted, peer)) return peer
   const xff = headers['x-forwarded-for']
   if (typeof xff === 'string' && xff !== '') {
-    const first = xff.split(',')[0]?.trim()
-    if (first !== undefined && first !== '') return first
+    const client = clientOfChain(trusted, xff)
+    if (client !== undefined) return client
   }
   const real = headers['x-real-ip']
-  if (typeof real === 'string' && real.trim() !== '') return real.trim()
+  if (typeof real === 'string' && isIP(real.trim()) !== 0) return real.trim()
   return peer
 }
