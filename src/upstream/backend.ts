@@ -2,7 +2,8 @@
  * Parsing of `addrs` entries (`"host[:port][ weight]"`) and the `ip:port` address form used
  * as a backend's identity everywhere (health flags, logs, `$upstream_addr`).
  */
-import { BlockList, isIP } from 'node:net'
+import { isIP } from 'node:net'
+import { isUnusableIp } from '../config/addresses.ts'
 import { ConfigError } from '../core/errors.ts'
 
 /** One `addrs` entry after parsing. `host` has no brackets, even for IPv6. */
@@ -86,24 +87,12 @@ export function parseBackendEntry(entry: string, tls: boolean, path: string): Ba
   }
 }
 
-// Addresses a proxy can never connect to as a backend (spec §1.8 "invalid IP").
-const UNUSABLE = new BlockList()
-UNUSABLE.addAddress('0.0.0.0')
-UNUSABLE.addAddress('255.255.255.255')
-UNUSABLE.addSubnet('224.0.0.0', 4)
-UNUSABLE.addSubnet('169.254.0.0', 16)
-UNUSABLE.addAddress('::', 'ipv6')
-UNUSABLE.addSubnet('ff00::', 8, 'ipv6')
-UNUSABLE.addSubnet('fe80::', 10, 'ipv6')
-
 /**
  * Rejects an IP literal that is unspecified, broadcast, multicast or link-local (static
  * discovery only, as Pingap's validation); host names pass.
  */
 export function assertUsableIp(entry: BackendEntry, path: string): void {
-  const family = isIP(entry.host)
-  if (family === 0) return
-  if (UNUSABLE.check(entry.host, family === 6 ? 'ipv6' : 'ipv4')) {
+  if (isUnusableIp(entry.host)) {
     throw invalid(path, entry.host, 'invalid IP (unspecified, broadcast, multicast or link-local)')
   }
 }
