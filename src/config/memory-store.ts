@@ -3,6 +3,7 @@
  * Keys play the part of file names (`pingap.toml`, `locations/api.toml`) in errors and sources.
  */
 import { ConfigError, ConfigErrors } from '../core/errors.ts'
+import { ChangeSignal } from './change-signal.ts'
 import { mergeDocuments, type TomlDocument } from './merge.ts'
 import { sourceKey } from './problems.ts'
 import { checkItemName, itemFileName, planSave } from './save-plan.ts'
@@ -79,30 +80,13 @@ export class MemoryConfigStore implements ConfigStore {
 
   /** Yields after each `set()` (own saves are not reported); coalesces bursts. */
   async *watch(signal: AbortSignal): AsyncGenerator<void> {
-    let pending = false
-    let wake: (() => void) | undefined
-    const listener = (): void => {
-      pending = true
-      wake?.()
-    }
-    const onAbort = (): void => wake?.()
+    const changes = new ChangeSignal()
+    const listener = (): void => changes.notify()
     this.#listeners.add(listener)
-    signal.addEventListener('abort', onAbort, { once: true })
     try {
-      while (!signal.aborted) {
-        if (pending) {
-          pending = false
-          yield
-          continue
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve
-        })
-        wake = undefined
-      }
+      yield* changes.until(signal)
     } finally {
       this.#listeners.delete(listener)
-      signal.removeEventListener('abort', onAbort)
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Stats } from 'node:fs'
 import { logger } from '../core/logger.ts'
+import { ChangeSignal } from './change-signal.ts'
 
 const log = logger.child({ module: 'config' })
 
@@ -37,8 +38,7 @@ export async function* watchChanges(
   // chokidar loads only when something is watched (autoreload): idle RSS (issue 4).
   const { watch: chokidarWatch } = await import('chokidar')
   let last = options.baseline?.() ?? (await safeFingerprint(options))
-  let pending = false
-  let wake: (() => void) | undefined
+  const changes = new ChangeSignal()
   let checking: Promise<void> | undefined
   let again = false
 
@@ -53,8 +53,7 @@ export async function* watchChanges(
         const now = await safeFingerprint(options)
         if (now !== undefined && now !== last) {
           last = now
-          pending = true
-          wake?.()
+          changes.notify()
         }
       } while (again && !signal.aborted)
     })().finally(() => {
@@ -93,24 +92,11 @@ export async function* watchChanges(
     })()
     return closed
   }
-  const onAbort = (): void => {
-    wake?.()
-    void release()
-  }
+  const onAbort = (): void => void release()
   signal.addEventListener('abort', onAbort, { once: true })
 
   try {
-    while (!signal.aborted) {
-      if (pending) {
-        pending = false
-        yield
-        continue
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve
-      })
-      wake = undefined
-    }
+    yield* changes.until(signal)
   } finally {
     signal.removeEventListener('abort', onAbort)
     await release()
