@@ -52,23 +52,51 @@ export interface VersionLogOptions {
   readonly history?: HistoryStore
 }
 
-/** Lists `category.name` items that differ between two configs. */
-export function diffConfigs(before: PingapConfig | undefined, after: PingapConfig): string[] {
+/** What changed between two configs, and `after` sharing every unchanged item with `before`. */
+export interface ConfigDelta {
+  /** `+category.name`, `-category.name`, `~category.name`, or `basic`. */
+  readonly changes: string[]
+  /**
+   * Equal to `after` (same hash, same content), but each item equal to its counterpart in
+   * `before` is `before`'s object: a hundred versions of a 10,000-location config that differ
+   * in one location then hold one copy of the 9,999 others, not a hundred.
+   */
+  readonly shared: PingapConfig
+}
+
+/** Compares two configs item by item (see ConfigDelta). */
+export function deltaOf(before: PingapConfig | undefined, after: PingapConfig): ConfigDelta {
   const changes: string[] = []
+  const shared: Record<string, unknown> = { ...after }
   for (const category of CONFIG_CATEGORIES) {
     if (category === 'basic') {
-      if (!sameJson(before?.basic ?? {}, after.basic)) changes.push('basic')
+      if (before !== undefined && sameJson(before.basic, after.basic))
+        shared['basic'] = before.basic
+      else if (!sameJson(before?.basic ?? {}, after.basic)) changes.push('basic')
       continue
     }
     const a: Readonly<Record<string, unknown>> = before?.[category] ?? {}
     const b: Readonly<Record<string, unknown>> = after[category]
-    for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      if (!(name in b)) changes.push(`-${category}.${name}`)
-      else if (!(name in a)) changes.push(`+${category}.${name}`)
-      else if (!sameJson(a[name], b[name])) changes.push(`~${category}.${name}`)
+    const items: Record<string, unknown> = {}
+    for (const name of Object.keys(b)) {
+      if (!(name in a)) {
+        changes.push(`+${category}.${name}`)
+        items[name] = b[name]
+      } else if (sameJson(a[name], b[name])) items[name] = a[name]
+      else {
+        changes.push(`~${category}.${name}`)
+        items[name] = b[name]
+      }
     }
+    for (const name of Object.keys(a)) if (!(name in b)) changes.push(`-${category}.${name}`)
+    shared[category] = items
   }
-  return changes
+  return { changes, shared: shared as unknown as PingapConfig }
+}
+
+/** Lists `category.name` items that differ between two configs. */
+export function diffConfigs(before: PingapConfig | undefined, after: PingapConfig): string[] {
+  return deltaOf(before, after).changes
 }
 
 /** The meta part of a version. */
@@ -141,13 +169,14 @@ export class VersionLog {
     if (current !== undefined && current.hash === config.hash) return current
     const intent = this.#intents.get(config.hash)
     this.#intents.delete(config.hash)
+    const delta = deltaOf(current?.config, config)
     const version: ConfigVersion = {
       number: this.next,
       hash: config.hash,
-      config,
+      config: delta.shared,
       createdAt: new Date().toISOString(),
       source: intent?.source ?? source,
-      changes: diffConfigs(current?.config, config),
+      changes: delta.changes,
       parent: current?.number ?? null,
       author: intent?.author ?? authorOf(source),
       ...(intent?.message !== undefined ? { message: intent.message } : {}),
