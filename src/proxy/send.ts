@@ -7,6 +7,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { RequestContext } from '../core/context.ts'
 import { PingapError, isPingapError } from '../core/errors.ts'
+import { escapeHtml } from '../core/html-escape.ts'
 import type { HttpResponse } from '../core/http-response.ts'
 import { VERSION } from '../core/version.ts'
 import { logger } from '../core/logger.ts'
@@ -15,18 +16,6 @@ import { logger } from '../core/logger.ts'
 const MAX_DRAIN_BYTES = 64 * 1024
 
 const log = logger.child({ module: 'proxy' })
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
-}
 
 function escapeJson(text: string): string {
   return JSON.stringify(text).slice(1, -1)
