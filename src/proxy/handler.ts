@@ -126,35 +126,49 @@ function admit(req: IncomingMessage, location: LocationRuntime): void {
   counters.processing++
 }
 
-/** Runs the three request steps; resolves to a plugin response when one answered. */
-export async function runRequestPlugins(
-  ctx: RequestContext,
-  location: LocationRuntime,
-): Promise<HttpResponse | undefined> {
-  const steps = location.chains.request
-  let out = steps.early_request === null ? undefined : runRequestStep(steps.early_request, ctx)
-  if (out instanceof Promise) out = await out
-  if (out !== undefined) return out
-  applyRewrite(ctx, location)
-  out = steps.request === null ? undefined : runRequestStep(steps.request, ctx)
-  if (out instanceof Promise) out = await out
-  if (out !== undefined) return out
-  // Spec §4.3 step 3: the cache is looked up after every `request` plugin (auth included) ran;
-  // a hit carries `viaResponseHooks` and skips `proxy_upstream`.
-  out = runCacheLookup(location.chains.cacheLookup, ctx)
-  if (out instanceof Promise) out = await out
-  if (out !== undefined) return out
-  out = steps.proxy_upstream === null ? undefined : runRequestStep(steps.proxy_upstream, ctx)
-  if (out instanceof Promise) out = await out
-  return out
+/** A plugin response, nothing (go on to the upstream), or the promise of one of them. */
+type StepResult = HttpResponse | undefined | Promise<HttpResponse | undefined>
+
+/**
+ * Runs the three request steps: a plugin response when one answered. Synchronous while every
+ * plugin is (the common case), so a request with no asynchronous plugin takes no promise and
+ * no microtask hop on its way to the upstream (issue 4, hot path).
+ */
+export function runRequestPlugins(ctx: RequestContext, location: LocationRuntime): StepResult {
+  const early = location.chains.request.early_request
+  const out = early === null ? undefined : runRequestStep(early, ctx)
+  if (out instanceof Promise) return out.then((r) => r ?? afterEarlyRequest(ctx, location))
+  return out ?? afterEarlyRequest(ctx, location)
 }
 
-async function proxyRequest(
+function afterEarlyRequest(ctx: RequestContext, location: LocationRuntime): StepResult {
+  applyRewrite(ctx, location)
+  const request = location.chains.request.request
+  const out = request === null ? undefined : runRequestStep(request, ctx)
+  if (out instanceof Promise) return out.then((r) => r ?? afterRequest(ctx, location))
+  return out ?? afterRequest(ctx, location)
+}
+
+function afterRequest(ctx: RequestContext, location: LocationRuntime): StepResult {
+  // Spec §4.3 step 3: the cache is looked up after every `request` plugin (auth included) ran;
+  // a hit carries `viaResponseHooks` and skips `proxy_upstream`.
+  const hit = runCacheLookup(location.chains.cacheLookup, ctx)
+  if (hit instanceof Promise) return hit.then((r) => r ?? proxyUpstreamStep(ctx, location))
+  return hit ?? proxyUpstreamStep(ctx, location)
+}
+
+function proxyUpstreamStep(ctx: RequestContext, location: LocationRuntime): StepResult {
+  const chain = location.chains.request.proxy_upstream
+  return chain === null ? undefined : runRequestStep(chain, ctx)
+}
+
+/** Runs the request plugins, then answers or forwards; a promise only when a plugin was async. */
+function proxyRequest(
   routed: RoutedRequest,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<void> {
-  const { snapshot, ctx, location } = routed
+): Promise<void> | undefined {
+  const { ctx, location } = routed
   if (location === undefined) {
     throw new PingapError('PGT_ERR_ROUTE_NOT_FOUND', [ctx.host, ctx.path])
   }
@@ -167,7 +181,22 @@ async function proxyRequest(
       log.error('plugin cleanup failed', { location: location.name, err })
     }
   })
-  const response = await runRequestPlugins(ctx, location)
+  const out = runRequestPlugins(ctx, location)
+  if (out instanceof Promise)
+    return out.then((response) => answer(routed, location, req, res, response))
+  answer(routed, location, req, res, out)
+  return undefined
+}
+
+/** Sends a plugin's response, or forwards to a backend when there is none. */
+function answer(
+  routed: RoutedRequest,
+  location: LocationRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: HttpResponse | undefined,
+): void {
+  const { snapshot, ctx } = routed
   if (response !== undefined) {
     if (response.viaResponseHooks === true) {
       const { server } = routed
@@ -216,8 +245,12 @@ export function createHandler(runtime: Runtime, serverName: string, observer: Re
       return
     }
     observer.observe(routed, res)
-    proxyRequest(routed, req, res).catch((err: unknown) =>
-      sendError(req, res, routed.ctx, snapshot.errorTemplate, err),
-    )
+    const fail = (err: unknown): void =>
+      sendError(req, res, routed.ctx, snapshot.errorTemplate, err)
+    try {
+      proxyRequest(routed, req, res)?.catch(fail)
+    } catch (err) {
+      fail(err)
+    }
   }
 }

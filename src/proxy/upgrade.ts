@@ -101,7 +101,8 @@ export function createUpgradeHandler(
       const { ctx, location } = routeRequest(snapshot, serverName(), req)
       if (location === undefined)
         throw new PingapError('PGT_ERR_ROUTE_NOT_FOUND', [ctx.host, ctx.path])
-      runRequestPlugins(ctx, location)
+      Promise.resolve()
+        .then(() => runRequestPlugins(ctx, location))
         .then(async (response) => {
           if (response !== undefined) {
             writeRaw(socket, response)
