@@ -295,6 +295,27 @@ export async function canary(env: HostileEnv): Promise<void> {
 }
 
 /** Waits until the proxy's FD count is back within `slack` of the baseline. */
+/**
+ * The proxy's RSS once it is back within `slackMb` of the baseline. V8 returns heap pages to the
+ * system some seconds after a burst (the suite's large bodies), so a single reading right after
+ * the last test can be 60 MB high and still be no leak: the check polls, and fails with the
+ * last reading when memory does not come back within `timeoutMs`.
+ */
+export async function rssSettle(
+  env: HostileEnv,
+  slackMb = 50,
+  timeoutMs = 20_000,
+): Promise<number> {
+  return eventually(() => {
+    const rss = rssMb(env.proxy.pid)
+    assert.ok(
+      rss - env.baseline.rssMb < slackMb,
+      `RSS grew by ${(rss - env.baseline.rssMb).toFixed(1)} MB`,
+    )
+    return rss
+  }, timeoutMs)
+}
+
 export async function fdsSettle(env: HostileEnv, slack = 10, timeoutMs = 10_000): Promise<number> {
   return eventually(() => {
     const fds = fdCount(env.proxy.pid)
