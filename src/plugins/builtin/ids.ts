@@ -23,25 +23,37 @@ function randomBytesFromPool(size: number): Buffer {
   return out
 }
 
+/** Reserves `size` fresh bytes of the pool (refilled when used up) and returns their offset. */
+function reserve(size: number): number {
+  if (poolOffset + size > POOL.length) {
+    randomFillSync(POOL)
+    poolOffset = 0
+  }
+  const at = poolOffset
+  poolOffset += size
+  return at
+}
+
 /** A UUIDv7: 48 bits of Unix milliseconds, version 7, variant 10, 74 random bits. */
 export function uuidv7(now = Date.now()): string {
-  const b = randomBytesFromPool(16)
+  // The random bytes are read in place from the pool: no Buffer per id (a request id is made
+  // for every request of a location with the plugin).
+  const at = reserve(10)
+  const r = (i: number): string => HEX[POOL[at + i]!]!
   // Two 24-bit halves: bitwise operators work on 32 bits only, the timestamp has 48.
   const high = Math.floor(now / 0x1000000)
   const low = now % 0x1000000
-  b[0] = (high >>> 16) & 0xff
-  b[1] = (high >>> 8) & 0xff
-  b[2] = high & 0xff
-  b[3] = (low >>> 16) & 0xff
-  b[4] = (low >>> 8) & 0xff
-  b[5] = low & 0xff
-  b[6] = (b[6]! & 0x0f) | 0x70
-  b[8] = (b[8]! & 0x3f) | 0x80
-  const h = (i: number): string => HEX[b[i]!]!
-  return (
-    `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-` +
-    `${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
-  )
+  const time =
+    HEX[(high >>> 16) & 0xff]! +
+    HEX[(high >>> 8) & 0xff]! +
+    HEX[high & 0xff]! +
+    HEX[(low >>> 16) & 0xff]! +
+    '-' +
+    HEX[(low >>> 8) & 0xff]! +
+    HEX[low & 0xff]!
+  const version = HEX[(POOL[at]! & 0x0f) | 0x70]!
+  const variant = HEX[(POOL[at + 2]! & 0x3f) | 0x80]!
+  return `${time}-${version}${r(1)}-${variant}${r(3)}-${r(4)}${r(5)}${r(6)}${r(7)}${r(8)}${r(9)}`
 }
 
 // nanoid's alphabet: 64 URL-safe characters, so `byte & 63` picks one without bias.
