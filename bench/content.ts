@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cpuMicros } from './http/cpu.ts'
-import { startNginx } from './http/nginx.ts'
+import { nginxMain, nginxTempPaths, startNginx } from './http/nginx.ts'
 import { startPingap } from './http/pingap.ts'
 import { freePort, stopAll, stopProcess, waitForHttp, type Tracked } from './http/processes.ts'
 import { runWrk, writeWrkScript, type WrkResult } from './http/wrk.ts'
@@ -38,19 +38,10 @@ function pins(): { proxy: string | undefined; others: string | undefined } {
 }
 
 function nginxCommon(dir: string, name: string): string {
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-    .map((kind) => `  ${kind}_temp_path ${join(dir, `${name}-${kind}`)};`)
-    .join('\n')
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${join(dir, `${name}.pid`)};
-error_log ${join(dir, `${name}-error.log`)} warn;
-events { worker_connections 4096; }
-http {
+  return `${nginxMain(dir, name)}http {
   access_log off;
   keepalive_requests 1000000;
-${temp}
+${nginxTempPaths(dir, name)}
 `
 }
 

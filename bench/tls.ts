@@ -17,7 +17,14 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeCert } from '../test/helpers/certs.ts'
 import { cpuMicros } from './http/cpu.ts'
-import { LOCATION_PREFIXES, ORIGIN_BODY, originConf, startNginx } from './http/nginx.ts'
+import {
+  LOCATION_PREFIXES,
+  ORIGIN_BODY,
+  nginxMain,
+  nginxTempPaths,
+  originConf,
+  startNginx,
+} from './http/nginx.ts'
 import { startPingap } from './http/pingap.ts'
 import { freePort, pinned, stopAll, stopProcess, type Tracked } from './http/processes.ts'
 import { runWrk, writeWrkScript } from './http/wrk.ts'
@@ -47,20 +54,11 @@ function pins(): { proxy: string | undefined; others: string | undefined } {
 
 function nginxTlsConf(dir: string, port: number, originPort: number): string {
   const locations = LOCATION_PREFIXES.map((p) => `    location ${p} { proxy_pass http://origin; }`)
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-    .map((kind) => `  ${kind}_temp_path ${join(dir, `tls-${kind}`)};`)
-    .join('\n')
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${join(dir, 'tls.pid')};
-error_log ${join(dir, 'tls-error.log')} warn;
-events { worker_connections 4096; }
-http {
+  return `${nginxMain(dir, 'tls')}http {
   access_log off;
   keepalive_requests 1000000;
   http2_max_concurrent_streams 100;
-${temp}
+${nginxTempPaths(dir, 'tls')}
   upstream origin {
     server 127.0.0.1:${originPort};
     keepalive 64;

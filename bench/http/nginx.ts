@@ -17,7 +17,8 @@ export const ORIGIN_BODY =
 /** Ten plain prefixes (`/a0` … `/a8`, then `/`), for benchmarks that need no host or regex rule. */
 export const LOCATION_PREFIXES = [...Array.from({ length: 9 }, (_, i) => `/a${i}`), '/']
 
-function common(dir: string, name: string): string {
+/** The main context of a one-process nginx named `name` whose files live in `dir`. */
+export function nginxMain(dir: string, name: string): string {
   return `daemon off;
 master_process off;
 worker_processes 1;
@@ -27,7 +28,8 @@ events { worker_connections 4096; }
 `
 }
 
-function tempPaths(dir: string, name: string): string {
+/** The `*_temp_path` lines of an `http` block, inside `dir`. */
+export function nginxTempPaths(dir: string, name: string): string {
   return ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map((kind) => `  ${kind}_temp_path ${join(dir, `${name}-${kind}`)};`)
     .join('\n')
@@ -35,9 +37,9 @@ function tempPaths(dir: string, name: string): string {
 
 /** Config of the origin nginx. */
 export function originConf(dir: string, port: number): string {
-  return `${common(dir, 'origin')}http {
+  return `${nginxMain(dir, 'origin')}http {
   access_log off;
-${tempPaths(dir, 'origin')}
+${nginxTempPaths(dir, 'origin')}
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:${port} backlog=4096;
@@ -100,7 +102,7 @@ export function proxyConf(
   accessLog?: string,
   options: NginxProxyOptions = {},
 ): string {
-  let head = common(dir, 'proxy')
+  let head = nginxMain(dir, 'proxy')
   if (options.workers === 'auto') {
     head = head
       .replace('master_process off;', 'master_process on;')
@@ -108,7 +110,7 @@ export function proxyConf(
   }
   return `${head}http {
   access_log ${accessLog === undefined ? 'off' : `${accessLog} combined`};
-${tempPaths(dir, 'proxy')}
+${nginxTempPaths(dir, 'proxy')}
   keepalive_requests 1000000;
   upstream origin {
     server 127.0.0.1:${originPort};
