@@ -132,20 +132,6 @@ export class H1Connection implements ExchangeController {
     return this.#exchange !== undefined
   }
 
-  /** True while the exchange waits for its response head (the sweeper's read_timeout phase). */
-  get waitingForHead(): boolean {
-    return this.#phase === PHASE.head
-  }
-
-  /** True while the response body is streaming. */
-  get readingBody(): boolean {
-    return this.#phase === PHASE.body
-  }
-
-  get closed(): boolean {
-    return this.#closed
-  }
-
   /** Starts `exchange`: writes its head, then its body. */
   run(exchange: Exchange): void {
     this.#exchange = exchange
@@ -313,8 +299,9 @@ export class H1Connection implements ExchangeController {
     }
     this.#phase = PHASE.body
     this.#keepAlive = shouldKeepAlive
-    this.#keepAliveMs = keepAliveHintMs(raw)
-    exchange.handler.onResponseStart?.(this, statusCode, toHeaderObject(raw), statusMessage)
+    const headers = toHeaderObject(raw)
+    this.#keepAliveMs = keepAliveHintMs(headers['keep-alive'])
+    exchange.handler.onResponseStart?.(this, statusCode, headers, statusMessage)
     // A HEAD response has no body to parse.
     return exchange.method === 'HEAD' ? 1 : 0
   }

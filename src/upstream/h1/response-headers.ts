@@ -37,13 +37,9 @@ export function toHeaderObject(raw: readonly string[]): IncomingHttpHeaders {
 
 const TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i
 
-/** The idle time the backend announces in `Keep-Alive: timeout=N`, in ms; 0 when none. */
-export function keepAliveHintMs(raw: readonly string[]): number {
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string
-    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue
-    const match = TIMEOUT.exec(raw[i + 1] as string)
-    if (match !== null) return Number(match[1]) * 1000
-  }
-  return 0
+/** The idle time a backend's `Keep-Alive` header announces (`timeout=N`), in ms; 0 when none. */
+export function keepAliveHintMs(value: string | string[] | undefined): number {
+  if (value === undefined) return 0
+  const match = TIMEOUT.exec(Array.isArray(value) ? value.join(',') : value)
+  return match === null ? 0 : Number(match[1]) * 1000
 }
