@@ -304,7 +304,7 @@ test('pause() holds the body back and resume() continues it, byte for byte', asy
 })
 
 test('abort() fails the exchange once with the reason and drops the connection', async () => {
-  const { port } = await httpServer((_req, res) => res.write('start'))
+  const { port, sockets } = await httpServer((_req, res) => res.write('start'))
   const pool = poolFor(port)
   const errors: Error[] = []
   await new Promise<void>((resolve) => {
@@ -313,17 +313,20 @@ test('abort() fails the exchange once with the reason and drops the connection',
       onResponseData(controller) {
         controller.abort(new Error('client gone'))
         controller.abort(new Error('twice'))
-        setTimeout(resolve, 20)
+        resolve()
       },
       onResponseError: (_c, err) => errors.push(err),
     }
     pool.dispatch({ method: 'GET', path: '/', headers: {} }, handler)
   })
+  assert.equal(pool.stats.connected, 0)
+  // Once the backend saw the connection close, the pool's socket has closed too: a late
+  // 'close' or 'error' must not have reported the exchange a second time.
+  await eventually(() => assert.ok([...sockets].every((s) => s.destroyed)))
   assert.deepEqual(
     errors.map((e) => e.message),
     ['client gone'],
   )
-  assert.equal(pool.stats.connected, 0)
 })
 
 test('at most `connections` sockets; the rest wait their turn', async () => {
