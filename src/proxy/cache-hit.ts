@@ -39,11 +39,13 @@ function sendHead(job: HitJob, head: ResponseHead, response: HttpResponse): void
 export function sendViaResponseHooks(job: HitJob, response: HttpResponse): void {
   const { ctx, req, res, location } = job
   settleRequestBody(req, res)
-  const headers: OutgoingHttpHeaders = { ...response.headers }
+  // A hit's headers are a fresh object made for this request alone (cache/hit.ts): no copy.
+  const headers: OutgoingHttpHeaders = response.headers
   const length = response.stream === undefined ? response.body.length : response.length
   // A 304 describes the stored body without sending it: no Content-Length of the empty one.
   const bodiless = response.status === 304 || response.status === 204
   if (length !== undefined && !bodiless) headers['content-length'] = length
+  else delete headers['content-length']
   const head: ResponseHead = { status: response.status, headers }
   const chain = location.chains.response
   const pending = chain !== null ? runResponse(chain, ctx, head) : undefined

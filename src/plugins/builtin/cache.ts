@@ -106,11 +106,14 @@ function createPlugin(
       st.primary = primaryKey(conf.namespace, ctx)
       st.secondary = secondaryKey(ctx, conf.headers)
       const found = findStored(s.store, st, ctx)
-      const next = (stored: Parameters<typeof decide>[3]) => {
-        st.lookupMs = performance.now() - started
-        return decide(s, ctx, st, stored, conf.lockMs)
+      if (found instanceof Promise) {
+        return found.then((stored) => {
+          st.lookupMs = performance.now() - started
+          return decide(s, ctx, st, stored, conf.lockMs)
+        })
       }
-      return found instanceof Promise ? found.then(next) : next(found)
+      st.lookupMs = performance.now() - started
+      return decide(s, ctx, st, found, conf.lockMs)
     },
     onCacheStore(ctx, head) {
       const st = state(ctx)

@@ -15,6 +15,8 @@ export function primaryKey(namespace: string, ctx: RequestContext): string {
 
 /** The secondary key of a request; `headers` are lower-case names. */
 export function secondaryKey(ctx: RequestContext, headers: readonly string[]): string {
+  // The usual case (no extra keys, no configured headers) builds no array and no string.
+  if (ctx.cacheKeys === undefined && headers.length === 0) return 'GET'
   const parts: string[] = ctx.cacheKeys === undefined ? [] : [...ctx.cacheKeys]
   for (const name of headers) {
     const value = headerValue(ctx.headers, name)

@@ -29,19 +29,29 @@ export interface CacheState {
 
 type MaybePromise<T> = T | Promise<T>
 
-function then<T, U>(value: MaybePromise<T>, next: (v: T) => MaybePromise<U>): MaybePromise<U> {
-  return value instanceof Promise ? value.then(next) : next(value)
-}
-
 /** The stored variant matching this request's Vary values, if any. */
 export function findStored(
   store: CacheStore,
   state: CacheState,
   ctx: RequestContext,
 ): MaybePromise<StoredResponse | undefined> {
-  return then(store.varyOf(state.primary, state.secondary), (names) =>
-    store.get(state.primary, variantKey(state.secondary, varyValues(ctx.headers, names))),
-  )
+  const names = store.varyOf(state.primary, state.secondary)
+  // The memory store answers at once: no closure, no promise on a hit (the hot path).
+  if (!(names instanceof Promise)) return getVariant(store, state, ctx, names)
+  return names.then((n) => getVariant(store, state, ctx, n))
+}
+
+function getVariant(
+  store: CacheStore,
+  state: CacheState,
+  ctx: RequestContext,
+  names: readonly string[],
+): MaybePromise<StoredResponse | undefined> {
+  const variant =
+    names.length === 0
+      ? state.secondary
+      : variantKey(state.secondary, varyValues(ctx.headers, names))
+  return store.get(state.primary, variant)
 }
 
 async function waitForLock(

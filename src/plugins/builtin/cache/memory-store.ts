@@ -32,6 +32,8 @@ export class MemoryStore implements CacheStore {
   /** Per primary key: its entry keys, and the Vary names per secondary key. */
   readonly #byPrimary = new Map<string, PrimaryRecord>()
   #bytes = 0
+  /** The entry last put or hit, i.e. the last in LRU order: hitting it again moves nothing. */
+  #newest: MemoryEntry | undefined
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes
@@ -57,8 +59,11 @@ export class MemoryStore implements CacheStore {
     const key = `${primary}\u0000${variant}`
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
-    this.#entries.delete(key)
-    this.#entries.set(key, entry)
+    if (entry !== this.#newest) {
+      this.#entries.delete(key)
+      this.#entries.set(key, entry)
+      this.#newest = entry
+    }
     return entry.response
   }
 
@@ -67,7 +72,9 @@ export class MemoryStore implements CacheStore {
     if (bytes > this.#maxBytes) return
     const key = `${primary}\u0000${variant}`
     this.#remove(key)
-    this.#entries.set(key, { primary, response: { meta, body }, bytes })
+    const entry: MemoryEntry = { primary, response: { meta, body }, bytes }
+    this.#entries.set(key, entry)
+    this.#newest = entry
     this.#bytes += bytes
     let record = this.#byPrimary.get(primary)
     if (record === undefined) {
@@ -100,6 +107,7 @@ export class MemoryStore implements CacheStore {
   #remove(key: string): void {
     const entry = this.#entries.get(key)
     if (entry === undefined) return
+    if (entry === this.#newest) this.#newest = undefined
     this.#entries.delete(key)
     this.#bytes -= entry.bytes
     const record = this.#byPrimary.get(entry.primary)
