@@ -9,14 +9,15 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { Agent, request as httpRequest } from 'node:http'
-import { connect, type Socket } from 'node:net'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { buildDeps } from '../src/app.ts'
+import { App, buildDeps } from '../src/app.ts'
 import { decodeConfig, encodeConfig } from '../src/cluster/config-codec.ts'
 import { parseConfig } from '../src/config/parse.ts'
 import { openConfigStore } from '../src/config/store.ts'
@@ -138,6 +139,57 @@ async function measureWorkerApply(dir: string): Promise<{ decodeMs: number; appl
   await runtime.close()
   await store.close()
   return { decodeMs: median(decode), applyMs: median(apply) }
+}
+
+/**
+ * In-process reloads of the 10,000-location config, one item changed each time: the longest
+ * event-loop delay each reload causes (what a request arriving then waits at most), with the
+ * config worker thread (`thread`) and with everything on the main thread (`main`), alternating.
+ */
+async function measureStall(dir: string): Promise<void> {
+  const out: Record<string, number[]> = { thread: [], main: [] }
+  // An origin that accepts connections, so health checks stay quiet.
+  const origin = createServer((socket) => socket.destroy())
+  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
+  const originAddr = `127.0.0.1:${(origin.address() as AddressInfo).port}`
+  const modes = (process.env['SCALE_STALL_MODES'] ?? 'thread,main').split(',')
+  for (let round = 0; round < STALL_ROUNDS; round++) {
+    for (const mode of modes as Array<'thread' | 'main'>) {
+      const conf = join(dir, `stall-${mode}`)
+      await writeScaleConf(conf, BIG, '127.0.0.1:0', originAddr)
+      if (mode === 'main') process.env['PINGAP_CONFIG_THREAD'] = '0'
+      else delete process.env['PINGAP_CONFIG_THREAD']
+      const app = await App.start({ store: openConfigStore(conf), autoreload: false })
+      try {
+        // The worker parses once at start; an unchanged reload waits for that.
+        await app.reload('startup')
+        for (let i = 0; i < 5; i++) {
+          await writeScaleConf(conf, BIG, '127.0.0.1:0', originAddr, `-s${round}-${i}`)
+          const delay = monitorEventLoopDelay({ resolution: 2 })
+          delay.enable()
+          const result = await app.reload('sighup')
+          delay.disable()
+          if (result.status !== 'applied') throw new Error(`reload ${i}: ${result.status}`)
+          out[mode]!.push(Math.round(delay.max / 1e5) / 10)
+        }
+      } finally {
+        await app.shutdown()
+      }
+    }
+  }
+  delete process.env['PINGAP_CONFIG_THREAD']
+  origin.close()
+  console.log(
+    JSON.stringify({
+      phase: 'stall',
+      locations: BIG.locations,
+      maxEventLoopDelayMs: {
+        thread: { median: median(out['thread']!), max: Math.max(0, ...out['thread']!) },
+        main: { median: median(out['main']!), max: Math.max(0, ...out['main']!) },
+      },
+      runs: out,
+    }),
+  )
 }
 
 function median(values: readonly number[]): number {
@@ -516,6 +568,7 @@ async function waitForHttpOk(url: string): Promise<void> {
 }
 
 const ROUNDS = Number(process.env['SCALE_ROUNDS'] ?? 3)
+const STALL_ROUNDS = Number(process.env['SCALE_STALL_ROUNDS'] ?? 2)
 const WRK = {
   threads: 2,
   connections: Number(process.env['SCALE_CONNECTIONS'] ?? 50),
@@ -540,7 +593,8 @@ async function main(): Promise<void> {
       const worker = await measureWorkerApply(join(dir, 'worker-apply'))
       console.log(JSON.stringify({ phase: 'worker-apply', locations: BIG.locations, ...worker }))
     }
-    const serving = PHASES.filter((p) => p !== 'build')
+    if (PHASES.includes('stall')) await measureStall(dir)
+    const serving = PHASES.filter((p) => p !== 'build' && p !== 'stall')
     if (serving.length === 0) return
     const originPort = await freePort()
     const origin = await startNginx(dir, 'origin', originConf(dir, originPort))

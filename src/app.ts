@@ -12,6 +12,7 @@ import type { AuditLog } from './control/audit.ts'
 import { HealthMonitors } from './control/health.ts'
 import { NodeReporter } from './control/node-status.ts'
 import { ConfigPipeline, type DataPlane, type PipelineResult } from './control/pipeline.ts'
+import { preparerFor } from './control/prepare-thread.ts'
 import { runtimeStatus, type RuntimeStatusSource } from './control/status.ts'
 import { VersionLog, type ConfigVersion } from './control/versions.ts'
 import { createBuiltinRegistry } from './plugins/builtin/index.ts'
@@ -134,6 +135,7 @@ export class App {
       versions,
       dataPlane,
       events: observability.pipelineEvents,
+      preparer: preparerFor(store),
     })
     this.#certificates = new CertificateService({
       store,
@@ -187,7 +189,7 @@ export class App {
     return app
   }
 
-  async #publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void> {
+  async #publish(version: ConfigVersion, loaded: Pick<LoadedConfig, 'sources'>): Promise<void> {
     checkObservability(version.config)
     const result = this.runtime.apply(version.config, version.number, { sources: loaded.sources })
     if (!result.changed) return
@@ -285,6 +287,7 @@ export class App {
       await this.observability.close()
       await this.#observer.close()
       await this.#store.close()
+      await this.pipeline.close()
     })()
     return this.#stopping
   }

@@ -107,7 +107,7 @@ export class Observability {
   readonly pipelineEvents: PipelineEvents = {
     applied: (version: ConfigVersion, previous: PingapConfig | undefined) => {
       try {
-        const changes = configChanges(previous, version.config)
+        const changes = configChanges(previous, version.config, version.changes)
         const message = reloadMessage(version.number, changes)
         emitNotification({ category: 'reload_config', level: 'info', message })
         if (changes.length > 0) {

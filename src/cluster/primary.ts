@@ -12,6 +12,7 @@ import type { LoadedConfig, PingapConfig, SourceMap } from '../config/types.ts'
 import { configureLogger, logger } from '../core/logger.ts'
 import { HealthMonitors } from '../control/health.ts'
 import { ConfigPipeline, type PipelineResult } from '../control/pipeline.ts'
+import { preparerFor } from '../control/prepare-thread.ts'
 import { runtimeStatus, type RuntimeStatusSource } from '../control/status.ts'
 import { VersionLog, type ConfigVersion } from '../control/versions.ts'
 import type { BuildDeps } from '../runtime/build.ts'
@@ -128,6 +129,7 @@ export class Primary {
       versions,
       dataPlane: { publish: (version, loaded) => this.#publish(version, loaded) },
       events: this.#observability.pipelineEvents,
+      preparer: preparerFor(options.store),
     })
     this.#certificates = new CertificateService({
       store: options.store,
@@ -159,6 +161,7 @@ export class Primary {
       await primary.#observability.close()
       await runtime.close()
       await options.store.close()
+      await primary.pipeline.close()
       throw err
     }
     primary.#workers.replaceDeadWorkers(true)
@@ -237,7 +240,7 @@ export class Primary {
    * nothing), then each worker in turn, so at most one of them is busy building at any time.
    * Resolves once every worker applied the version; throws naming the workers that refused it.
    */
-  async #publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void> {
+  async #publish(version: ConfigVersion, loaded: Pick<LoadedConfig, 'sources'>): Promise<void> {
     checkObservability(version.config)
     this.#runtime.apply(version.config, version.number, { sources: loaded.sources })
     await this.#observability.apply(this.#runtime.current)
@@ -337,6 +340,7 @@ export class Primary {
       await this.#runtime.close()
       await this.#observability.close()
       await this.#options.store.close()
+      await this.pipeline.close()
     })()
     return this.#stopping
   }

@@ -39,13 +39,45 @@ function items(config: PingapConfig | undefined, category: string): Record<strin
   return typeof section === 'object' && section !== null ? (section as Record<string, unknown>) : {}
 }
 
-/** Every item that differs between two configs, in category order. */
-export function configChanges(before: PingapConfig | undefined, after: PingapConfig): ItemChange[] {
+/** Names in `a` or `b` whose items are not the very same object, sorted. */
+function candidates(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  // A version shares its unchanged items with the one before (versions.ts): on 10,000
+  // locations the few changed ones are found by identity, and only those are sorted.
+  const out: string[] = []
+  for (const name of Object.keys(b)) if (!(name in a) || a[name] !== b[name]) out.push(name)
+  for (const name of Object.keys(a)) if (!(name in b)) out.push(name)
+  return out.sort()
+}
+
+/** The names `changes` (a version's `+locations.a`, `~basic`… list) gives per category. */
+function named(changes: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const change of changes) {
+    const id = /^[+~-]/.test(change) ? change.slice(1) : change
+    const dot = id.indexOf('.')
+    const [category, name] = dot < 0 ? [id, id] : [id.slice(0, dot), id.slice(dot + 1)]
+    out.set(category, [...(out.get(category) ?? []), name])
+  }
+  for (const list of out.values()) list.sort()
+  return out
+}
+
+/**
+ * Every item that differs between two configs, in category order. `hint` is the version's own
+ * change list (versions.ts): with it only those items are compared.
+ */
+export function configChanges(
+  before: PingapConfig | undefined,
+  after: PingapConfig,
+  hint?: readonly string[],
+): ItemChange[] {
   const out: ItemChange[] = []
+  const hinted = hint === undefined || before === undefined ? undefined : named(hint)
   for (const category of CONFIG_CATEGORIES) {
     const a = items(before, category)
     const b = items(after, category)
-    for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const names = hinted === undefined ? candidates(a, b) : (hinted.get(category) ?? [])
+    for (const name of names) {
       const beforeLines = name in a ? itemLines(a[name]) : []
       const afterLines = name in b ? itemLines(b[name]) : []
       const kind = !(name in a) ? 'added' : !(name in b) ? 'removed' : 'modified'

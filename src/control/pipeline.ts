@@ -7,17 +7,20 @@
 import { setImmediate } from 'node:timers/promises'
 import { ConfigErrors, ConfigError } from '../core/errors.ts'
 import { logger } from '../core/logger.ts'
-import { parseConfig } from '../config/parse.ts'
 import type { ConfigStore } from '../config/store.ts'
 import type { LoadedConfig, PingapConfig } from '../config/types.ts'
-import type { VersionLog, ConfigVersion } from './versions.ts'
+import { inProcessPreparer, type ConfigPreparer } from './prepare.ts'
+import { deltaOf, type VersionLog, type ConfigVersion } from './versions.ts'
 
 const log = logger.child({ module: 'config' })
 
 /** Where a validated version goes: this process's runtime, or workers over IPC. */
 export interface DataPlane {
-  /** Builds and applies the version; throws (changing nothing) when the build fails. */
-  publish(version: ConfigVersion, loaded: LoadedConfig): Promise<void>
+  /**
+   * Builds and applies the version; throws (changing nothing) when the build fails. Unchanged
+   * items of `version.config` are the very objects of the version it replaces.
+   */
+  publish(version: ConfigVersion, loaded: Pick<LoadedConfig, 'sources'>): Promise<void>
 }
 
 export type PipelineResult =
@@ -37,6 +40,8 @@ export interface PipelineDeps {
   readonly versions: VersionLog
   readonly dataPlane: DataPlane
   readonly events?: PipelineEvents
+  /** Loads and validates the store (default: on this thread, see prepare-thread.ts). */
+  readonly preparer?: ConfigPreparer
 }
 
 /** Flattens whatever a run threw into messages that name file, table and key. */
@@ -48,6 +53,7 @@ export function errorMessages(err: unknown): string[] {
 
 export class ConfigPipeline {
   readonly #deps: PipelineDeps
+  readonly #preparer: ConfigPreparer
   #running: Promise<PipelineResult> | undefined
   #again: string | undefined
   #lastRejection: { at: string; errors: readonly string[] } | undefined
@@ -56,6 +62,12 @@ export class ConfigPipeline {
 
   constructor(deps: PipelineDeps) {
     this.#deps = deps
+    this.#preparer = deps.preparer ?? inProcessPreparer(deps.store)
+  }
+
+  /** Stops the preparer's worker thread (shutdown). */
+  close(): Promise<void> {
+    return this.#preparer.close()
   }
 
   /**
@@ -127,27 +139,30 @@ export class ConfigPipeline {
   }
 
   async #runOnce(source: string): Promise<PipelineResult> {
-    const loaded = await this.#deps.store.load()
-    // Each stage of a large reload is a long synchronous step: let requests run in between.
-    await setImmediate()
-    const config: PingapConfig = parseConfig(loaded)
     const current = this.#deps.versions.current
-    if (current !== undefined && current.hash === config.hash) {
+    const prepared = await this.#preparer.prepare(current?.config)
+    const loaded = prepared.config
+    if (current !== undefined && current.hash === loaded.hash) {
       this.#lastRejection = undefined
       for (const l of this.#listeners()) l.unchanged?.(current.number)
       return { status: 'unchanged', version: current.number }
     }
+    // Unchanged items become the current version's objects: the build then reuses them by
+    // identity, and the recorded version shares them (versions.ts).
+    const delta = prepared.delta ?? deltaOf(current?.config, loaded)
+    const config = delta.shared
     const candidate: ConfigVersion = {
       number: this.#deps.versions.next,
       hash: config.hash,
       config,
       createdAt: new Date().toISOString(),
       source,
-      changes: [],
+      changes: delta.changes,
     }
     await setImmediate()
-    await this.#deps.dataPlane.publish(candidate, loaded)
-    const version = this.#deps.versions.record(config, source)
+    await this.#deps.dataPlane.publish(candidate, { sources: prepared.sources })
+    await setImmediate()
+    const version = this.#deps.versions.record(config, source, { base: current, delta })
     this.#lastRejection = undefined
     log.info('config applied', { version: version.number, source, changes: version.changes })
     for (const l of this.#listeners()) l.applied?.(version, current?.config)

@@ -108,6 +108,28 @@ export function versionMeta(version: ConfigVersion): VersionMeta {
 /** Metas kept when there is no history store. */
 const MEMORY_METAS = 1000
 
+/** Who made a version and why: the announced intent, else what its source implies. */
+function provenance(
+  intent: VersionIntent | undefined,
+  source: string,
+): Pick<ConfigVersion, 'author' | 'message' | 'rollbackOf'> {
+  return {
+    author: intent?.author ?? authorOf(source),
+    ...(intent?.message !== undefined ? { message: intent.message } : {}),
+    ...(intent?.rollbackOf !== undefined ? { rollbackOf: intent.rollbackOf } : {}),
+  }
+}
+
+/** A delta computed earlier, when it was made against `current` for this very config. */
+function usable(
+  known: { readonly base: ConfigVersion | undefined; readonly delta: ConfigDelta } | undefined,
+  current: ConfigVersion | undefined,
+  config: PingapConfig,
+): ConfigDelta | undefined {
+  if (known === undefined || known.base !== current) return undefined
+  return known.delta.shared.hash === config.hash ? known.delta : undefined
+}
+
 const SYSTEM: VersionAuthor = { id: 'system', kind: 'system' }
 
 function authorOf(source: string): VersionAuthor {
@@ -163,13 +185,20 @@ export class VersionLog {
     return () => this.#listeners.delete(listener)
   }
 
-  /** Records an applied config; recording the current content again returns the current one. */
-  record(config: PingapConfig, source: string): ConfigVersion {
+  /**
+   * Records an applied config; recording the current content again returns the current one.
+   * `known` is a delta already computed against `known.base`, used while that is still current.
+   */
+  record(
+    config: PingapConfig,
+    source: string,
+    known?: { readonly base: ConfigVersion | undefined; readonly delta: ConfigDelta },
+  ): ConfigVersion {
     const current = this.current
     if (current !== undefined && current.hash === config.hash) return current
     const intent = this.#intents.get(config.hash)
     this.#intents.delete(config.hash)
-    const delta = deltaOf(current?.config, config)
+    const delta = usable(known, current, config) ?? deltaOf(current?.config, config)
     const version: ConfigVersion = {
       number: this.next,
       hash: config.hash,
@@ -178,9 +207,7 @@ export class VersionLog {
       source: intent?.source ?? source,
       changes: delta.changes,
       parent: current?.number ?? null,
-      author: intent?.author ?? authorOf(source),
-      ...(intent?.message !== undefined ? { message: intent.message } : {}),
-      ...(intent?.rollbackOf !== undefined ? { rollbackOf: intent.rollbackOf } : {}),
+      ...provenance(intent, source),
     }
     this.#history?.write(version)
     this.#versions.push(version)

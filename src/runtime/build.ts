@@ -8,17 +8,10 @@ import { parseByteSize, parseDuration } from '../core/duration.ts'
 import { ConfigError, ConfigErrors } from '../core/errors.ts'
 import { hashConfig } from '../core/hash.ts'
 import { SERVER_DEFAULTS } from '../config/defaults.ts'
-import type {
-  LocationConf,
-  PingapConfig,
-  RawTable,
-  ServerConf,
-  SourceMap,
-} from '../config/types.ts'
-import { buildChains } from '../plugins/chains.ts'
+import type { PingapConfig, RawTable, ServerConf, SourceMap } from '../config/types.ts'
 import type { PluginRegistry } from '../plugins/registry.ts'
 import type { Plugin } from '../plugins/types.ts'
-import { compileLocation, createRouter } from '../router/index.ts'
+import { createRouter } from '../router/index.ts'
 import type { LocationMatcher, ServerRouter } from '../router/types.ts'
 import {
   buildSniStore,
@@ -30,8 +23,7 @@ import { createUpstream } from '../upstream/index.ts'
 import type { Upstream } from '../upstream/types.ts'
 import { buildTrustedProxies } from './client-ip.ts'
 import { DEFAULT_ERROR_TEMPLATE } from './error-template.ts'
-import { sameJson } from '../core/same-json.ts'
-import { buildHeaderRules } from './header-rules.ts'
+import { buildLocations, rememberLocations } from './build-locations.ts'
 import type { LocationRuntime, ServerLimits, ServerRuntime, Snapshot } from './snapshot.ts'
 
 export interface BuildDeps {
@@ -99,9 +91,17 @@ function buildPlugins(
   return plugins
 }
 
+/** Build keys by conf object: an unchanged upstream is the previous version's object. */
+const upstreamKeys = new WeakMap<object, { pool: unknown; key: string }>()
+
 function upstreamKey(name: string, config: PingapConfig): string {
   const conf = config.upstreams[name]
-  return hashConfig({ conf, pool: config.basic.upstream_keepalive_pool_size })
+  const pool = config.basic.upstream_keepalive_pool_size
+  const known = conf === undefined ? undefined : upstreamKeys.get(conf)
+  if (known !== undefined && known.pool === pool) return known.key
+  const key = hashConfig({ conf, pool })
+  if (conf !== undefined) upstreamKeys.set(conf, { pool, key })
+  return key
 }
 
 function buildUpstreams(
@@ -118,93 +118,6 @@ function buildUpstreams(
     keys.set(name, key)
   }
   return { upstreams, keys }
-}
-
-function buildLocation(
-  name: string,
-  config: PingapConfig,
-  plugins: ReadonlyMap<string, Plugin>,
-  previous: Snapshot | undefined,
-  previousLocations: ReadonlyMap<string, LocationRuntime>,
-): LocationRuntime {
-  const conf = config.locations[name]
-  if (conf === undefined)
-    throw new ConfigError('PGT_ERR_CONFIG_REF', `locations`, ['location', name])
-  const path = `locations.${name}`
-  const old = previousLocations.get(name)
-  if (old !== undefined && reusable(old, conf, plugins, previous)) return old
-  // A change that leaves routing alone (headers, upstream, plugins…) keeps the matcher, so the
-  // server's router can be kept too (buildServer).
-  const matcher: LocationMatcher =
-    old !== undefined && sameRouting(old.matcher.conf, conf)
-      ? old.matcher
-      : compileLocation(name, conf)
-  const maxBody = conf.client_max_body_size
-  const location: LocationRuntime = {
-    name,
-    hash: matcher.hash,
-    matcher,
-    upstream: conf.upstream ?? '',
-    chains: buildChains(conf.plugins ?? [], plugins, `${path}.plugins`),
-    headerRules: buildHeaderRules(conf, path),
-    maxBodyBytes: maxBody !== undefined ? (parseByteSize(maxBody) ?? 0) : 0,
-    maxProcessing: conf.max_processing ?? 0,
-    maxRetries: conf.max_retries ?? 0,
-    grpcWeb: conf.grpc_web === true,
-    retryWindowMs:
-      conf.max_retry_window !== undefined ? parseDuration(conf.max_retry_window) : undefined,
-    // Counters survive a reload that leaves the location's routing unchanged, so
-    // max_processing holds across it.
-    counters: old?.hash === matcher.hash ? old.counters : { processing: 0, accepted: 0 },
-  }
-  builtFrom.set(location, conf)
-  return location
-}
-
-/** The conf each location was built from (its matcher may keep an older, routing-equal one). */
-const builtFrom = new WeakMap<LocationRuntime, LocationConf>()
-
-/** The keys compileLocation reads: equal values give an equal matcher. */
-const ROUTING_KEYS = [
-  'host',
-  'path',
-  'weight',
-  'match_headers',
-  'match_query',
-  'match_cookies',
-  'rewrite',
-] as const
-
-function sameRouting(a: LocationConf, b: LocationConf): boolean {
-  for (const key of ROUTING_KEYS) if (!sameJson(a[key], b[key])) return false
-  return true
-}
-
-/**
- * An unchanged location (same conf data, same plugin objects) is reused whole, so a reload of
- * 10,000 locations compiles only the changed ones (bench/scale.ts).
- */
-function reusable(
-  old: LocationRuntime,
-  conf: LocationConf,
-  plugins: ReadonlyMap<string, Plugin>,
-  previous: Snapshot | undefined,
-): boolean {
-  const before = builtFrom.get(old)
-  if (before === undefined || !sameJson(before, conf)) return false
-  for (const name of conf.plugins ?? []) {
-    if (plugins.get(name) !== previous?.plugins.get(name)) return false
-  }
-  return true
-}
-
-/** The locations of `previous` by name (those of its servers; the first server wins). */
-function locationsOf(previous: Snapshot | undefined): Map<string, LocationRuntime> {
-  const out = new Map<string, LocationRuntime>()
-  for (const server of previous?.servers.values() ?? []) {
-    for (const [name, location] of server.locations) if (!out.has(name)) out.set(name, location)
-  }
-  return out
 }
 
 /** The matchers each router was built from, in order. */
@@ -226,12 +139,73 @@ function routerFor(matchers: readonly LocationMatcher[], previous: ServerRouter 
   return router
 }
 
+/**
+ * The previous server's locations updated with the few that changed, when its location list
+ * is the very same (a reload that left the server alone); undefined otherwise. `sameMatchers`
+ * says whether its router can be kept as is.
+ */
+function updatedLocations(
+  conf: ServerConf,
+  locations: ReadonlyMap<string, LocationRuntime>,
+  before: ServerRuntime | undefined,
+  changed: ReadonlySet<string> | undefined,
+): { own: ReadonlyMap<string, LocationRuntime>; sameMatchers: boolean } | undefined {
+  if (before === undefined || changed === undefined) return undefined
+  if (before.conf.locations !== conf.locations) return undefined
+  // The list is the same, so only the locations built anew (or removed) can differ.
+  let own: Map<string, LocationRuntime> | undefined
+  let sameMatchers = true
+  for (const name of changed) {
+    const old = before.locations.get(name)
+    if (old === undefined) continue
+    const location = locations.get(name)
+    // Removed (or failed): the full path reports it.
+    if (location === undefined) return undefined
+    own ??= new Map(before.locations)
+    own.set(name, location)
+    if (location.matcher !== old.matcher) sameMatchers = false
+  }
+  return { own: own ?? before.locations, sameMatchers }
+}
+
 function buildServer(
   name: string,
   conf: ServerConf,
   locations: ReadonlyMap<string, LocationRuntime>,
   previous?: Snapshot,
+  changed?: ReadonlySet<string>,
 ): ServerRuntime {
+  const before = previous?.servers.get(name)
+  const updated = updatedLocations(conf, locations, before, changed)
+  const own = updated === undefined ? listedLocations(name, conf, locations) : updated.own
+  return {
+    name,
+    conf,
+    addrs: conf.addr
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
+    router:
+      updated?.sameMatchers === true && before !== undefined
+        ? before.router
+        : routerFor(
+            [...own.values()].map((l) => l.matcher),
+            before?.router,
+          ),
+    locations: own,
+    serverTiming: conf.enable_server_timing === true,
+    accessLog: conf.access_log,
+    limits: serverLimits(conf),
+    tls: conf.global_certificates === true ? serverTlsSettings(conf, name) : undefined,
+  }
+}
+
+/** The locations a server lists, in its order; throws on a name that has no location. */
+function listedLocations(
+  name: string,
+  conf: ServerConf,
+  locations: ReadonlyMap<string, LocationRuntime>,
+): Map<string, LocationRuntime> {
   const own = new Map<string, LocationRuntime>()
   for (const locationName of conf.locations ?? []) {
     const location = locations.get(locationName)
@@ -243,23 +217,7 @@ function buildServer(
     }
     own.set(locationName, location)
   }
-  return {
-    name,
-    conf,
-    addrs: conf.addr
-      .split(',')
-      .map((a) => a.trim())
-      .filter((a) => a !== ''),
-    router: routerFor(
-      [...own.values()].map((l) => l.matcher),
-      previous?.servers.get(name)?.router,
-    ),
-    locations: own,
-    serverTiming: conf.enable_server_timing === true,
-    accessLog: conf.access_log,
-    limits: serverLimits(conf),
-    tls: conf.global_certificates === true ? serverTlsSettings(conf, name) : undefined,
-  }
+  return own
 }
 
 /** Runs `fn`, attributing a ConfigError to the file its item came from. */
@@ -292,19 +250,12 @@ export function buildSnapshot(
   }
   const plugins = collect('plugins', () => buildPlugins(config, previous, deps)) ?? new Map()
   const built = collect('upstreams', () => buildUpstreams(config, previous))
-  const locations = new Map<string, LocationRuntime>()
-  const previousLocations = locationsOf(previous)
-  for (const name of Object.keys(config.locations)) {
-    const location = collect(`locations.${name}`, () =>
-      buildLocation(name, config, plugins, previous, previousLocations),
-    )
-    if (location !== undefined) locations.set(name, location)
-  }
+  const { locations, changed } = buildLocations(config, plugins, previous, collect)
   const servers = new Map<string, ServerRuntime>()
   for (const [name, conf] of Object.entries(config.servers)) {
     const server = collect(`servers.${name}`, () => {
       deps.checkServer?.(name, conf)
-      return buildServer(name, conf, locations, previous)
+      return buildServer(name, conf, locations, previous, changed)
     })
     if (server !== undefined) servers.set(name, server)
   }
@@ -319,7 +270,7 @@ export function buildSnapshot(
   if (errors.length > 0 || built === undefined || tls === undefined) {
     throw new ConfigErrors(errors)
   }
-  return {
+  const snapshot: Snapshot = {
     version,
     config,
     servers,
@@ -332,4 +283,6 @@ export function buildSnapshot(
     shutdownTimeoutMs: parseDuration(config.basic.graceful_shutdown_timeout ?? '5s') ?? 5_000,
     tls,
   }
+  rememberLocations(snapshot, locations)
+  return snapshot
 }

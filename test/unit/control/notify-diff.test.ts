@@ -8,6 +8,7 @@ import {
   itemLines,
   reloadMessage,
 } from '../../../src/control/notify-diff.ts'
+import { deltaOf } from '../../../src/control/versions.ts'
 
 function config(over: Partial<Record<string, unknown>>): PingapConfig {
   return {
@@ -59,5 +60,26 @@ describe('config notifications', () => {
       changes.map((c) => `${c.kind} ${c.category}:${c.name}`),
       ['added basic:basic', 'added upstreams:u'],
     )
+  })
+
+  test('with the version change list as hint, the same changes are found', () => {
+    const before = config({
+      basic: { name: 'a' },
+      locations: { api: { path: '/api' }, old: { path: '/old' }, same: { path: '/s' } },
+      upstreams: { u: { addrs: ['x'] } },
+    })
+    const afters = [
+      config({ ...before, locations: { ...before.locations, api: { path: '/v2' } } }),
+      config({ ...before, basic: { name: 'b' }, upstreams: {} }),
+      config({ ...before, locations: { same: before.locations['same'], new: { path: '/n' } } }),
+      before,
+    ]
+    for (const after of afters) {
+      const delta = deltaOf(before, after)
+      assert.deepEqual(
+        configChanges(before, delta.shared, delta.changes),
+        configChanges(before, after),
+      )
+    }
   })
 })

@@ -1,0 +1,58 @@
+/**
+ * Worker-thread entry of prepare-thread.ts: reads the file store, parses and validates it, and
+ * answers with only what changed against the config the main thread serves. It keeps the last
+ * few configs it produced (by hash) to compare against, and parses once at start so the first
+ * reload already has the served config to compare with.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { FileConfigStore } from '../config/file-store.ts'
+import { parseConfig } from '../config/parse.ts'
+import type { PingapConfig, SourceMap } from '../config/types.ts'
+import { encodeFailure, encodePrepared } from './prepare.ts'
+
+/** What the main thread sends: prepare the store's content against config `base`. */
+export interface PrepareRequest {
+  readonly id: number
+  readonly base: string | undefined
+}
+
+/** Configs kept to compare with: the served one and a rejected or newer candidate or two. */
+const KEPT = 3
+
+const store = new FileConfigStore((workerData as { url: string }).url)
+const known = new Map<string, PingapConfig>()
+
+/** Keeps `config` as the most recent one, dropping the least recently used beyond KEPT. */
+function keep(config: PingapConfig): void {
+  known.delete(config.hash)
+  known.set(config.hash, config)
+  for (const hash of known.keys()) {
+    if (known.size <= KEPT) break
+    known.delete(hash)
+  }
+}
+
+async function load(): Promise<{ config: PingapConfig; sources: SourceMap }> {
+  const loaded = await store.load()
+  const config = parseConfig(loaded)
+  keep(config)
+  return { config, sources: loaded.sources }
+}
+
+// The start-up parse: the served version is normally exactly this content.
+let queue: Promise<unknown> = load().catch(() => undefined)
+
+parentPort?.on('message', (request: PrepareRequest) => {
+  queue = queue.then(async () => {
+    try {
+      const base = request.base === undefined ? undefined : known.get(request.base)
+      if (base !== undefined) keep(base)
+      const { config, sources } = await load()
+      // Same content as the base: send nothing but the names (the main thread sees the hash).
+      const message = encodePrepared(config.hash === base?.hash ? base : config, sources, base)
+      parentPort?.postMessage({ id: request.id, ok: true, message })
+    } catch (err) {
+      parentPort?.postMessage({ id: request.id, ok: false, failure: encodeFailure(err) })
+    }
+  })
+})
