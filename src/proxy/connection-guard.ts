@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { holdResponseWrites } from './hold-writes.ts'
 import { onResponseClose } from './response-close.ts'
 
 const GATE = Symbol('pingap.gate')
@@ -42,6 +43,7 @@ function release(gate: Gate): void {
 function start(gate: Gate, res: ServerResponse, run: () => void): void {
   gate.busy = true
   gate.res = res
+  holdResponseWrites(res)
   onResponseClose(res, () => release(gate))
   run()
 }

@@ -9,6 +9,7 @@ import { collectBodyFilters, pickEncoder } from '../plugins/chains.ts'
 import type { BodyObserver, BodyStage, ResponseHead } from '../plugins/types.ts'
 import type { LocationRuntime, ServerRuntime } from '../runtime/snapshot.ts'
 import { BodyWriter, joinStages, observe } from './body-writer.ts'
+import { holdResponseWrites } from './hold-writes.ts'
 import { serverTimingHeader } from './server-timing.ts'
 
 /**
@@ -44,6 +45,7 @@ export function writeResponseHead(
     return undefined
   }
   ctx.sentHeaders = head.headers
+  holdResponseWrites(res)
   res.writeHead(head.status, head.headers)
   const stages = joinStages(upstreamStages, observers?.map(observe), downstream)
   return new BodyWriter(ctx, res, stages, encoder)

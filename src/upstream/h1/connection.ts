@@ -6,6 +6,7 @@
  * sent, and not one byte arrived beyond the response (bytes nobody asked for are a response
  * smuggled in by the backend, so the connection is dropped instead of being reused).
  */
+import { holdWrites } from '../../core/write-batch.ts'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
@@ -146,6 +147,7 @@ export class H1Connection implements ExchangeController {
     this.lastProgress = performance.now()
     exchange.handler.onRequestStart?.(this, undefined)
     if (this.#exchange !== exchange) return // aborted in onRequestStart
+    holdWrites(this.socket)
     this.socket.write(exchange.head, 'latin1')
     if (exchange.body !== null) this.#streamBody(exchange.body, exchange.contentLength)
   }
