@@ -4,6 +4,7 @@
  * is a stream (zlib), every stage becomes part of one stream pipeline that ends in the response,
  * so the caller still sees a single `write` / `onDrain` / `end` surface.
  */
+import { endAtTurnEnd } from '../core/write-batch.ts'
 import type { ServerResponse } from 'node:http'
 import { Transform, type Readable, type Writable } from 'node:stream'
 import type { RequestContext } from '../core/context.ts'
@@ -171,7 +172,8 @@ export class BodyWriter {
         res.write(tail)
       }
     }
-    res.end()
+    // Ended with the loop turn's other writes (node:http flushes a corked socket on end()).
+    endAtTurnEnd(res)
   }
 }
 

@@ -4,6 +4,7 @@
  * response is paused whenever the client socket's buffer is full. Connect failures of
  * body-less requests are retried on another backend (`max_retries`, `max_retry_window`).
  */
+import { endAtTurnEnd } from '../core/write-batch.ts'
 import type {
   IncomingHttpHeaders,
   IncomingMessage,
@@ -237,7 +238,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       else if (this.#job.req.httpVersionMajor === 2) this.#job.res.addTrailers(trailers)
     }
     if (this.#writer !== undefined) this.#writer.end()
-    else this.#job.res.end()
+    else endAtTurnEnd(this.#job.res)
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
