@@ -1,13 +1,13 @@
 /**
- * Tracing for the servers that set `otlp_exporter`. This module imports nothing from
- * OpenTelemetry: the SDK (sdk.ts) is loaded with `import()` the first time a server asks for
- * it (it costs ~100 ms and tens of MB), so a config without `otlp_exporter` pays only a Map
- * size check per request.
+ * Tracing for the servers that set `otlp_exporter`. The tracer (tracer.ts) is loaded with
+ * `import()` the first time a server asks for it, and the OpenTelemetry gRPC exporter only for
+ * a gRPC endpoint, so a config without `otlp_exporter` loads nothing and pays only a Map size
+ * check per request.
  */
 import type { RequestContext } from '../core/context.ts'
 import { parseOtlpExporter, type OtlpOptions } from './exporter-options.ts'
-import type * as SdkModule from './sdk.ts'
-import type { ActiveTrace, ServerTracer } from './sdk.ts'
+import type * as TracerModule from './tracer.ts'
+import type { ActiveTrace, ServerTracer } from './tracer.ts'
 
 /** A server as tracing sees it. */
 export interface TracedServer {
@@ -21,7 +21,7 @@ interface Entry {
   readonly tracer: ServerTracer
 }
 
-type Sdk = typeof SdkModule
+type Tracer = typeof TracerModule
 
 /** Validates every server's `otlp_exporter`; throws ConfigError naming the key. */
 export function checkTracing(servers: readonly TracedServer[]): Map<string, OtlpOptions> {
@@ -35,11 +35,11 @@ export function checkTracing(servers: readonly TracedServer[]): Map<string, Otlp
 
 export class Tracing {
   #tracers: ReadonlyMap<string, Entry> = new Map()
-  #sdk: Promise<Sdk> | undefined
+  #module: Promise<Tracer> | undefined
 
-  /** True once the SDK has been loaded (tests and the status page). */
+  /** True once the tracer module has been loaded (tests and the status page). */
   get loaded(): boolean {
-    return this.#sdk !== undefined
+    return this.#module !== undefined
   }
 
   /**
@@ -57,8 +57,8 @@ export class Tracing {
         next.set(name, existing)
         continue
       }
-      const sdk = await this.#load()
-      next.set(name, { spec, tracer: await sdk.createServerTracer(name, options) })
+      const module = await this.#load()
+      next.set(name, { spec, tracer: await module.createServerTracer(name, options) })
       if (existing !== undefined) retired.push(existing.tracer)
     }
     for (const [name, entry] of this.#tracers) if (!wanted.has(name)) retired.push(entry.tracer)
@@ -66,9 +66,9 @@ export class Tracing {
     await Promise.allSettled(retired.map((t) => t.shutdown()))
   }
 
-  #load(): Promise<Sdk> {
-    this.#sdk ??= import('./sdk.ts')
-    return this.#sdk
+  #load(): Promise<Tracer> {
+    this.#module ??= import('./tracer.ts')
+    return this.#module
   }
 
   /**

@@ -1,0 +1,90 @@
+/**
+ * OTLP/HTTP with JSON bodies: each batch is encoded by otlp-json.ts, gzipped at level 1 (JSON
+ * of spans compresses about as well as at the default level for a fraction of the CPU), and
+ * POSTed over one keep-alive connection. Throttling and gateway answers (429, 502, 503, 504)
+ * are retried with a growing delay within `max_export_timeout`.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { promisify } from 'node:util'
+import { gzip, constants as zlib } from 'node:zlib'
+import type { OtlpOptions } from './exporter-options.ts'
+import type { BatchExporter } from './batcher.ts'
+import { encodeJson, jsonEnvelope } from './otlp-json.ts'
+import type { RequestSpans } from './spans.ts'
+
+const gzipAsync = promisify(gzip)
+const RETRYABLE = new Set([429, 502, 503, 504])
+const FIRST_RETRY_MS = 1_000
+const MAX_RETRY_MS = 5_000
+
+/** An export answered with a status other than 2xx. */
+class ExportStatusError extends Error {
+  readonly status: number
+  constructor(status: number) {
+    super(`the OTLP endpoint answered ${status}`)
+    this.status = status
+  }
+}
+
+function post(
+  url: URL,
+  body: Buffer,
+  headers: Record<string, string>,
+  agent: HttpAgent,
+  timeoutMs: number,
+): Promise<void> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method: 'POST', headers, agent, timeout: timeoutMs })
+    req.on('timeout', () => req.destroy(new Error(`OTLP export timed out after ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.on('response', (res: IncomingMessage) => {
+      res.resume()
+      res.on('error', reject)
+      res.on('end', () => {
+        const status = res.statusCode ?? 0
+        if (status >= 200 && status < 300) resolve()
+        else reject(new ExportStatusError(status))
+      })
+    })
+    req.end(body)
+  })
+}
+
+/** The exporter of one server's spans to an OTLP/HTTP endpoint. */
+export function createHttpExporter(options: OtlpOptions, serviceName: string): BatchExporter {
+  const url = new URL(options.url)
+  const envelope = jsonEnvelope(serviceName, 'pingap-ts')
+  const agentOptions = { keepAlive: true, maxSockets: 1 }
+  const agent =
+    url.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions)
+  const gzipped = options.compression === 'gzip'
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (gzipped) headers['content-encoding'] = 'gzip'
+
+  const sendWithRetries = async (body: Buffer, sent: Record<string, string>): Promise<void> => {
+    const deadline = Date.now() + options.exportTimeoutMs
+    for (let delay = FIRST_RETRY_MS; ; delay = Math.min(delay * 1.5, MAX_RETRY_MS)) {
+      try {
+        return await post(url, body, sent, agent, options.timeoutMs)
+      } catch (err) {
+        const retry = err instanceof ExportStatusError && RETRYABLE.has(err.status)
+        if (!retry || Date.now() + delay > deadline) throw err
+        await new Promise((r) => setTimeout(r, delay).unref())
+      }
+    }
+  }
+
+  return {
+    async export(batch: readonly RequestSpans[]): Promise<void> {
+      const json = encodeJson(envelope, batch, options.maxAttributes)
+      const body = gzipped ? await gzipAsync(json, { level: zlib.Z_BEST_SPEED }) : json
+      await sendWithRetries(body, { ...headers, 'content-length': String(body.length) })
+    },
+    shutdown(): Promise<void> {
+      agent.destroy()
+      return Promise.resolve()
+    },
+  }
+}
