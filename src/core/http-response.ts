@@ -25,6 +25,14 @@ export interface HttpResponse {
   readonly viaResponseHooks?: boolean
 }
 
+/** The `Cache-Control` Pingap gives a plugin response (`maxAge` and `private`, spec §4.4). */
+export function cacheControlOf(response: Pick<HttpResponse, 'maxAge' | 'private'>): string {
+  if (response.maxAge !== undefined && response.maxAge > 0) {
+    return `${response.private === true ? 'private' : 'public'}, max-age=${response.maxAge}`
+  }
+  return 'private, no-cache'
+}
+
 /** A text response; `contentType` defaults to none, as Pingap's plugin responses have none. */
 export function textResponse(
   status: number,

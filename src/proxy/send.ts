@@ -8,7 +8,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { RequestContext } from '../core/context.ts'
 import { PingapError, isPingapError } from '../core/errors.ts'
 import { escapeHtml } from '../core/html-escape.ts'
-import type { HttpResponse } from '../core/http-response.ts'
+import { cacheControlOf, type HttpResponse } from '../core/http-response.ts'
 import { VERSION } from '../core/version.ts'
 import { logger } from '../core/logger.ts'
 
@@ -116,11 +116,26 @@ export function sendError(
   res.end(req.method === 'HEAD' ? undefined : page.body)
 }
 
-function cacheControl(response: HttpResponse): string {
-  if (response.maxAge !== undefined && response.maxAge > 0) {
-    return `${response.private === true ? 'private' : 'public'}, max-age=${response.maxAge}`
+/**
+ * The head of a plugin response: Content-Length and Cache-Control, then its own headers (which
+ * win). A response whose headers already carry both (the directory plugin builds them once per
+ * file) is sent as it is: no copy, no keys added per request.
+ */
+function localHeaders(
+  response: HttpResponse,
+  length: number | undefined,
+  extraHeaders: OutgoingHttpHeaders | undefined,
+): OutgoingHttpHeaders {
+  const own = response.headers
+  const complete =
+    own['cache-control'] !== undefined && (length === undefined || own['content-length'] === length)
+  if (complete && extraHeaders === undefined) return own
+  return {
+    ...(length !== undefined ? { 'content-length': length } : undefined),
+    'cache-control': cacheControlOf(response),
+    ...own,
+    ...extraHeaders,
   }
-  return 'private, no-cache'
 }
 
 /** Sends a plugin-made response as Pingap does: Content-Length, Cache-Control, its headers. */
@@ -135,12 +150,7 @@ export function sendLocalResponse(
   settleRequestBody(req, res)
   const stream = response.stream
   const length = stream === undefined ? response.body.length : response.length
-  const headers: OutgoingHttpHeaders = {
-    ...(length !== undefined ? { 'content-length': length } : undefined),
-    'cache-control': cacheControl(response),
-    ...response.headers,
-    ...extraHeaders,
-  }
+  const headers = localHeaders(response, length, extraHeaders)
   ctx.sentHeaders = headers
   res.writeHead(response.status, headers)
   if (stream === undefined) {

@@ -16,12 +16,8 @@ import type { PluginFactory } from '../types.ts'
 import { renderListing } from './directory/autoindex.ts'
 import { byteSize } from './directory/byte-size.ts'
 import { FileFactsCache, lookupFacts, type FileFacts } from './directory/file-cache.ts'
-import {
-  climbsAboveRoot,
-  decodeRequestPath,
-  redirectPath,
-  type DecodedPath,
-} from './directory/request-path.ts'
+import { PathMemo } from './directory/path-memo.ts'
+import { climbsAboveRoot, redirectPath, type DecodedPath } from './directory/request-path.ts'
 import { preloadMimeTable, serveFile } from './directory/serve-file.ts'
 import { headerMap, readHeaderEntries } from './headers.ts'
 import { REQUEST_OR_PROXY } from './shared.ts'
@@ -142,8 +138,8 @@ function serve(
   cache: FileFactsCache,
   ctx: RequestContext,
   decoded: DecodedPath & { ok: true },
+  path: string,
 ): HttpResponse | Promise<HttpResponse> {
-  const path = join(conf.root, ...decoded.segments)
   const cached = cache.get(path, Date.now())
   if (cached !== undefined) return answer(conf, cache, ctx, decoded, cached)
   return cachedFacts(conf, cache, path).then(
@@ -190,6 +186,7 @@ export const directory: PluginFactory<DirectoryConf> = {
   create({ name, hash, step, conf }) {
     void preloadMimeTable().catch(() => undefined)
     const cache = new FileFactsCache()
+    const paths = new PathMemo(conf.root)
     return {
       category: 'directory',
       name,
@@ -200,9 +197,9 @@ export const directory: PluginFactory<DirectoryConf> = {
           return textResponse(405, 'Method Not Allowed', { allow: 'GET, HEAD' })
         }
         if (climbsAboveRoot(ctx.req.url ?? '')) return forbidden(ctx.path)
-        const decoded = decodeRequestPath(ctx.path)
-        if (!decoded.ok) return notFound()
-        return serve(conf, cache, ctx, decoded)
+        const { decoded, file } = paths.resolve(ctx.path)
+        if (!decoded.ok || file === undefined) return notFound()
+        return serve(conf, cache, ctx, decoded, file)
       },
     }
   },

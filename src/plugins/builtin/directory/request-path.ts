@@ -57,7 +57,8 @@ export function decodeRequestPath(path: string): DecodedPath {
 export function climbsAboveRoot(rawTarget: string): boolean {
   const q = rawTarget.indexOf('?')
   const path = q >= 0 ? rawTarget.slice(0, q) : rawTarget
-  if (!path.includes('.') && !/%2e/i.test(path)) return false
+  // Only `..` in some spelling (`..`, `.%2e`, `%2e.`, `%2e%2e`) climbs: a file extension does not.
+  if (!path.includes('..') && !/%2e/i.test(path)) return false
   let depth = 0
   for (const raw of path.split(/[/\\]/)) {
     const segment = raw.replace(/%2e/gi, '.')

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module'
 import { basename } from 'node:path'
 import type * as MimeTypes from 'mime-types'
 import type { RequestContext } from '../../../core/context.ts'
-import type { HttpResponse } from '../../../core/http-response.ts'
+import { cacheControlOf, type HttpResponse } from '../../../core/http-response.ts'
 import type { DirectoryConf } from '../directory.ts'
 import { httpDate, notModified, rangeApplies, weakEtag } from './conditional.ts'
 import { fileStream, readSlice } from './file-body.ts'
@@ -49,6 +49,12 @@ interface FileHead {
   readonly headers: OutgoingHttpHeaders
   readonly etag: string
   readonly caching: { maxAge?: number; private?: boolean }
+  /**
+   * The plain 200 of a file whose body is in memory, headers final (Content-Length and
+   * Cache-Control included, as the proxy would add them): the same object answers every such
+   * request, so the hot path allocates nothing and the proxy sends it without a copy.
+   */
+  readonly whole: HttpResponse | undefined
 }
 
 /** Head parts of a file, computed once per facts entry (type, validators, fixed headers). */
@@ -73,9 +79,40 @@ function fileHead(conf: DirectoryConf, facts: FileFacts): FileHead {
     conf.maxAge > 0 && !type.startsWith('text/html')
       ? { maxAge: conf.maxAge, private: conf.private }
       : {}
-  head = { headers: Object.freeze(headers), etag, caching }
+  head = {
+    headers: Object.freeze(headers),
+    etag,
+    caching,
+    whole: wholeResponse(facts, headers, caching),
+  }
   heads.set(facts, head)
   return head
+}
+
+function wholeResponse(
+  facts: FileFacts,
+  headers: OutgoingHttpHeaders,
+  caching: FileHead['caching'],
+): HttpResponse | undefined {
+  const body = facts.body
+  if (body === undefined || body.length !== facts.st.size || body.length === 0) return undefined
+  // The same merge as the proxy's for plugin responses: the file's own headers win.
+  const final: OutgoingHttpHeaders = Object.freeze({
+    'content-length': body.length,
+    'cache-control': cacheControlOf(caching),
+    ...headers,
+  })
+  return Object.freeze({ status: 200, headers: final, body, ...caching })
+}
+
+/** True when a request may get the whole file as it is: no validators, no range to look at. */
+function plainGet(ctx: RequestContext): boolean {
+  const h = ctx.headers
+  return (
+    h['if-none-match'] === undefined &&
+    h['if-modified-since'] === undefined &&
+    h.range === undefined
+  )
 }
 
 /**
@@ -89,6 +126,7 @@ export function serveFile(
 ): HttpResponse | Promise<HttpResponse> {
   const { path, st } = facts
   const base = fileHead(conf, facts)
+  if (base.whole !== undefined && plainGet(ctx)) return base.whole
   const { etag, caching } = base
   const headers: OutgoingHttpHeaders = { ...base.headers }
   if (notModified(ctx.headers, etag, st.mtimeMs)) {
