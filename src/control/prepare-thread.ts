@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads'
 import { logger } from '../core/logger.ts'
 import { FileConfigStore } from '../config/file-store.ts'
 import type { ConfigStore } from '../config/store.ts'
-import type { PingapConfig } from '../config/types.ts'
+import type { PingapConfig, SourceMap } from '../config/types.ts'
 import {
   decodeFailure,
   decodePrepared,
@@ -23,6 +23,9 @@ import {
 import type { PrepareRequest } from './prepare-worker.ts'
 
 const log = logger.child({ module: 'config' })
+
+/** As many as the worker keeps configs (prepare-worker.ts). */
+const KEPT_SOURCES = 3
 
 type Reply =
   | { readonly id: number; readonly ok: true; readonly message: PreparedMessage }
@@ -49,6 +52,8 @@ function workerUrl(): URL | undefined {
 class ThreadPreparer implements ConfigPreparer {
   readonly #fallback: ConfigPreparer
   readonly #pending = new Map<number, Pending>()
+  /** The sources of the configs this preparer returned lately, by hash (see PrepareRequest). */
+  readonly #sources = new Map<string, SourceMap>()
   #worker: Worker | undefined
   #nextId = 1
 
@@ -68,7 +73,8 @@ class ThreadPreparer implements ConfigPreparer {
     const id = this.#nextId++
     return new Promise<PreparedConfig>((resolve, reject) => {
       this.#pending.set(id, { base, resolve, reject })
-      const request: PrepareRequest = { id, base: base?.hash }
+      const haveSources = base !== undefined && this.#sources.has(base.hash)
+      const request: PrepareRequest = { id, base: base?.hash, haveSources }
       worker.postMessage(request)
     })
   }
@@ -79,9 +85,21 @@ class ThreadPreparer implements ConfigPreparer {
     this.#pending.delete(reply.id)
     if (!reply.ok) return pending.reject(decodeFailure(reply.failure))
     try {
-      pending.resolve(decodePrepared(reply.message, pending.base))
+      const baseSources = this.#sources.get(pending.base?.hash ?? '')
+      const prepared = decodePrepared(reply.message, pending.base, baseSources)
+      this.#remember(prepared)
+      pending.resolve(prepared)
     } catch (err) {
       pending.reject(err)
+    }
+  }
+
+  #remember(prepared: PreparedConfig): void {
+    this.#sources.delete(prepared.config.hash)
+    this.#sources.set(prepared.config.hash, prepared.sources)
+    for (const hash of this.#sources.keys()) {
+      if (this.#sources.size <= KEPT_SOURCES) break
+      this.#sources.delete(hash)
     }
   }
 

@@ -58,28 +58,45 @@ export interface PreparedMessage {
   readonly changes?: readonly string[]
   /** Undefined when equal to the base's. */
   readonly basic?: PingapConfig['basic']
-  /** Item names of each category, in config order. */
-  readonly names: Readonly<Record<ItemCategory, readonly string[]>>
+  /** Item names of each category, in config order; a category is left out when they are the base's. */
+  readonly names: Readonly<Partial<Record<ItemCategory, readonly string[]>>>
   /** The items that are new or differ from the base (every item without a base). */
   readonly items: Readonly<Record<ItemCategory, Readonly<Record<string, unknown>>>>
-  readonly sources: SourceMap
+  /** Absent when equal to the base's (which the receiver said it holds). */
+  readonly sources?: SourceMap
 }
 
-/** The message for `config`: against `base` when given (only the changed items travel). */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, i) => name === b[i])
+}
+
+/** True when two source maps say the same (the usual reload: one file's content changed). */
+export function sameSources(a: SourceMap, b: SourceMap): boolean {
+  if (a.size !== b.size) return false
+  for (const [item, file] of a) if (b.get(item) !== file) return false
+  return true
+}
+
+/**
+ * The message for `config`: against `base` when given (only the changed items travel), and
+ * without sources when `sources` is undefined (equal to the base's).
+ */
 export function encodePrepared(
   config: PingapConfig,
-  sources: SourceMap,
+  sources: SourceMap | undefined,
   base: PingapConfig | undefined,
 ): PreparedMessage {
   const delta = base === undefined ? undefined : deltaOf(base, config)
-  const names = {} as Record<ItemCategory, string[]>
+  const names: Partial<Record<ItemCategory, string[]>> = {}
   const items = {} as Record<ItemCategory, Record<string, unknown>>
   for (const category of ITEM_CATEGORIES) {
     const own: Readonly<Record<string, unknown>> = config[category]
     const old: Readonly<Record<string, unknown>> | undefined = base?.[category]
-    names[category] = Object.keys(own)
+    const list = Object.keys(own)
+    // 10,000 location names need not cross the boundary when only an item's content changed.
+    if (old === undefined || !sameList(list, Object.keys(old))) names[category] = list
     const changed: Record<string, unknown> = {}
-    for (const name of names[category]) {
+    for (const name of list) {
       // deltaOf put the base's object wherever the item is unchanged.
       const value = delta === undefined ? own[name] : delta.shared[category][name]
       if (old === undefined || value !== old[name]) changed[name] = value
@@ -95,7 +112,7 @@ export function encodePrepared(
     ...(sameBasic ? {} : { basic: config.basic }),
     names,
     items,
-    sources,
+    ...(sources !== undefined ? { sources } : {}),
   }
 }
 
@@ -107,17 +124,20 @@ export function encodePrepared(
 export function decodePrepared(
   message: PreparedMessage,
   base: PingapConfig | undefined,
+  baseSources?: SourceMap,
 ): PreparedConfig {
   const against = message.base !== undefined && base?.hash === message.base ? base : undefined
   if (message.base !== undefined && against === undefined) {
     throw new Error(`prepared against config ${message.base}, not the one given`)
   }
+  const sources = message.sources ?? (against !== undefined ? baseSources : undefined)
+  if (sources === undefined) throw new Error('prepared config without its sources')
   const config: Record<string, unknown> = { basic: message.basic ?? against?.basic }
   for (const category of ITEM_CATEGORIES) {
     const fresh = message.items[category]
     const old: Readonly<Record<string, unknown>> = against?.[category] ?? {}
     const out: Record<string, unknown> = {}
-    for (const name of message.names[category]) {
+    for (const name of message.names[category] ?? Object.keys(old)) {
       out[name] = Object.hasOwn(fresh, name) ? fresh[name] : old[name]
     }
     config[category] = out
@@ -125,11 +145,11 @@ export function decodePrepared(
   config['hash'] = message.hash
   const result = config as unknown as PingapConfig
   if (against === undefined || message.changes === undefined) {
-    return { config: result, sources: message.sources }
+    return { config: result, sources }
   }
   return {
     config: result,
-    sources: message.sources,
+    sources,
     delta: { changes: [...message.changes], shared: result },
   }
 }

@@ -37,6 +37,14 @@ test('the worker thread loads, validates and sends back only what changed', asyn
     assert.equal(second.config.locations['a'], first.config.locations['a'])
     assert.equal(second.config.upstreams['u'], first.config.upstreams['u'])
     assert.notEqual(second.config.locations['b'], first.config.locations['b'])
+    // Equal sources are not sent again; the preparer hands back the ones it kept.
+    assert.deepEqual([...second.sources], [...first.sources])
+
+    await writeFile(join(dir, 'more.toml'), '[upstreams.w]\naddrs = ["127.0.0.1:8"]\n')
+    const third = await preparer.prepare(second.config)
+    assert.deepEqual(third.delta?.changes, ['+upstreams.w'])
+    assert.equal(third.sources.get('upstreams.w'), join(dir, 'more.toml'))
+    assert.equal(third.sources.get('locations.b'), join(dir, 'locations.toml'))
   } finally {
     await preparer.close()
     await rm(dir, { recursive: true })

@@ -29,6 +29,7 @@ describe('prepared configs across the thread boundary', () => {
       after: { 'a.toml': UPSTREAMS + loc('a', '/a2') + loc('b', '/b') + SERVER(['a', 'b']) },
       changes: ['~locations.a'],
       travel: { locations: ['a'], upstreams: [], servers: [] },
+      lists: [],
     },
     {
       name: 'one location added and listed',
@@ -38,6 +39,7 @@ describe('prepared configs across the thread boundary', () => {
       },
       changes: ['~servers.web', '+locations.c'],
       travel: { locations: ['c'], upstreams: [], servers: ['web'] },
+      lists: ['locations'],
     },
     {
       name: 'an upstream removed, basic changed',
@@ -47,6 +49,7 @@ describe('prepared configs across the thread boundary', () => {
       },
       changes: ['basic', '-upstreams.v'],
       travel: { locations: [], upstreams: [], servers: [] },
+      lists: ['upstreams'],
     },
   ]
   const before = { 'a.toml': UPSTREAMS + loc('a', '/a') + loc('b', '/b') + SERVER(['a', 'b']) }
@@ -59,6 +62,8 @@ describe('prepared configs across the thread boundary', () => {
       for (const [category, names] of Object.entries(c.travel)) {
         assert.deepEqual(Object.keys(message.items[category as 'locations']), names, category)
       }
+      // Name lists travel only where they changed.
+      assert.deepEqual(Object.keys(message.names), c.lists)
       const prepared = decodePrepared(message, base)
       assert.deepEqual(prepared.config, next)
       assert.equal(prepared.config.hash, next.hash)
@@ -85,6 +90,17 @@ describe('prepared configs across the thread boundary', () => {
     assert.deepEqual(prepared.config, next)
     assert.equal(prepared.delta, undefined)
     assert.notEqual(prepared.config.locations['a'], next.locations['a'])
+  })
+
+  test('sources left out travel as the base sources the receiver holds', async () => {
+    const base = await parsed(before)
+    const next = await parsed({ ...before, 'b.toml': '[upstreams.w]\naddrs = ["127.0.0.1:7"]\n' })
+    const held = new Map([['upstreams.u', 'a.toml']])
+    const message = structuredClone(encodePrepared(next, undefined, base))
+    assert.equal(message.sources, undefined)
+    assert.equal(decodePrepared(message, base, held).sources, held)
+    assert.throws(() => decodePrepared(message, base), /without its sources/)
+    assert.throws(() => decodePrepared(encodePrepared(next, undefined, undefined), base), /sources/)
   })
 
   test('a message made against another config is refused', async () => {
