@@ -66,7 +66,10 @@ export interface RequestContext {
   upstreamReused: boolean | undefined
   readonly upstreamTimings: UpstreamTimings
   requestId: string | undefined
-  /** [plugin name, ms] per plugin run, in order. */
+  /**
+   * [plugin name, ms] per plugin run, in order; undefined when nothing reports them (the
+   * proxy sets a list when the server sends Server-Timing, and only then are plugins timed).
+   */
   pluginTimings: Array<[string, number]> | undefined
   /** Request body bytes read. */
   payloadSize: number

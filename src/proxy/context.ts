@@ -1,8 +1,10 @@
 /** Creates the RequestContext of one request (core/context.ts describes its fields). */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import type { BlockList } from 'node:net'
 import type { RequestContext, UpstreamTimings } from '../core/context.ts'
+import { resolveClientIp } from '../runtime/client-ip.ts'
 
 /** Per-connection facts, computed once per socket and cached on it. */
 interface ConnectionInfo {
@@ -46,14 +48,27 @@ export function peerAddress(req: IncomingMessage): string {
   return connectionInfo(req.socket).remoteAddr
 }
 
-/** Builds the context; `clientIp` is resolved by the caller (trusted proxies). */
+/** What the server and snapshot decide about every context they create. */
+export interface ContextPolicy {
+  /** Peers whose forwarding headers name the client (undefined: trust none). */
+  readonly trustedProxies: BlockList | undefined
+  /** Time each plugin (the server sends Server-Timing). */
+  readonly timePlugins: boolean
+}
+
+function protoOf(req: IncomingMessage): string {
+  if (req.httpVersionMajor === 2) return 'HTTP/2.0'
+  return req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`
+}
+
+/** Builds the context of one request. */
 export function newContext(
   req: IncomingMessage,
   serverName: string,
   host: string,
   path: string,
   query: string,
-  clientIp: (peer: string, headers: IncomingHttpHeaders) => string,
+  policy: ContextPolicy,
 ): RequestContext {
   const conn = connectionInfo(req.socket)
   conn.requests++
@@ -67,7 +82,7 @@ export function newContext(
     serverName,
     method: req.method ?? 'GET',
     scheme: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
-    proto: req.httpVersionMajor === 2 ? 'HTTP/2.0' : `HTTP/${req.httpVersion}`,
+    proto: protoOf(req),
     host,
     path,
     query,
@@ -76,7 +91,10 @@ export function newContext(
     remotePort: conn.remotePort,
     serverAddr: conn.serverAddr,
     serverPort: conn.serverPort,
-    clientIp: clientIp(conn.remoteAddr, req.headers),
+    clientIp:
+      policy.trustedProxies === undefined
+        ? conn.remoteAddr
+        : resolveClientIp(policy.trustedProxies, conn.remoteAddr, req.headers),
     location: '',
     variables: undefined,
     upstreamOverride: undefined,
@@ -85,7 +103,7 @@ export function newContext(
     upstreamReused: undefined,
     upstreamTimings,
     requestId: undefined,
-    pluginTimings: undefined,
+    pluginTimings: policy.timePlugins ? [] : undefined,
     payloadSize: 0,
     responseSize: 0,
     status: 0,

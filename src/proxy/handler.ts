@@ -10,7 +10,6 @@ import { PingapError } from '../core/errors.ts'
 import { runCacheLookup, runDone, runRequestStep } from '../plugins/chains.ts'
 import type { HttpResponse } from '../core/http-response.ts'
 import { normalizePath } from '../router/index.ts'
-import { resolveClientIp } from '../runtime/client-ip.ts'
 import type { Runtime } from '../runtime/runtime.ts'
 import type { LocationRuntime, ServerRuntime, Snapshot } from '../runtime/snapshot.ts'
 import type { Upstream } from '../upstream/types.ts'
@@ -62,10 +61,10 @@ export function routeRequest(
   const path = normalizePath(target.path)
   if (path === null) throw new PingapError('PGT_ERR_BAD_REQUEST', ['invalid path'])
   const host = requestHost(req, target.authority)
-  const trusted = snapshot.trustedProxies
-  const ctx = newContext(req, serverName, host, path, target.query, (peer, headers) =>
-    trusted === undefined ? peer : resolveClientIp(trusted, peer, headers),
-  )
+  const ctx = newContext(req, serverName, host, path, target.query, {
+    trustedProxies: snapshot.trustedProxies,
+    timePlugins: server.serverTiming,
+  })
   const match = server.router.route(ctx)
   if (match === undefined) return { snapshot, server, ctx, location: undefined }
   const location = server.locations.get(match.location.name)

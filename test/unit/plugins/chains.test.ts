@@ -93,6 +93,7 @@ test('runRequestStep stays synchronous when every plugin is, and records timings
   const log: string[] = []
   const chain = [requestPlugin('a', log), requestPlugin('b', log)] as const
   const ctx = fakeContext()
+  ctx.pluginTimings = []
   const out = runRequestStep(chain as never, ctx)
   assert.equal(out, undefined)
   assert.deepEqual(log, ['a', 'b'])
@@ -101,6 +102,15 @@ test('runRequestStep stays synchronous when every plugin is, and records timings
     ['a', 'b'],
   )
   assert.ok((ctx.pluginTimings ?? []).every(([, ms]) => ms >= 0))
+})
+
+test('plugins are not timed when nothing reports the timings', () => {
+  const log: string[] = []
+  const ctx = fakeContext()
+  const out = runRequestStep([requestPlugin('a', log), requestPlugin('b', log)] as never, ctx)
+  assert.ok(!(out instanceof Promise))
+  assert.deepEqual(log, ['a', 'b'])
+  assert.equal(ctx.pluginTimings, undefined)
 })
 
 test('the first plugin that answers ends the chain (sync)', () => {
@@ -121,6 +131,7 @@ test('an async plugin switches to the async path and later plugins still run in 
     requestPlugin('d', log),
   ]
   const ctx = fakeContext()
+  ctx.pluginTimings = []
   const out = runRequestStep(chain as never, ctx)
   assert.ok(out instanceof Promise)
   assert.equal((await out)?.body.toString(), 'c')
@@ -165,6 +176,7 @@ test('header hooks run in order on the same head; runResponse awaits async hooks
     },
   ]
   const ctx = fakeContext()
+  ctx.pluginTimings = []
   const head = { status: 200, headers: {} }
   runUpstreamResponse(upstream, ctx, head)
   const pending = runResponse(response, ctx, head)
