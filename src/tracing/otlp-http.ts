@@ -2,7 +2,8 @@
  * OTLP/HTTP with JSON bodies: each batch is encoded by otlp-json.ts, gzipped at level 1 (JSON
  * of spans compresses about as well as at the default level for a fraction of the CPU), and
  * POSTed over one keep-alive connection. Throttling and gateway answers (429, 502, 503, 504)
- * are retried with a growing delay within `max_export_timeout`.
+ * are retried with a growing delay within `max_export_timeout`; a reset kept-alive connection
+ * is retried once at once.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
@@ -25,6 +26,11 @@ class ExportStatusError extends Error {
     super(`the OTLP endpoint answered ${status}`)
     this.status = status
   }
+}
+
+function isStaleConnection(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ECONNRESET' || code === 'EPIPE'
 }
 
 function post(
@@ -65,10 +71,16 @@ export function createHttpExporter(options: OtlpOptions, serviceName: string): B
 
   const sendWithRetries = async (body: Buffer, sent: Record<string, string>): Promise<void> => {
     const deadline = Date.now() + options.exportTimeoutMs
+    let resent = false
     for (let delay = FIRST_RETRY_MS; ; delay = Math.min(delay * 1.5, MAX_RETRY_MS)) {
       try {
         return await post(url, body, sent, agent, options.timeoutMs)
       } catch (err) {
+        // A kept-alive connection the collector closed while idle: send once more, at once.
+        if (!resent && isStaleConnection(err)) {
+          resent = true
+          continue
+        }
         const retry = err instanceof ExportStatusError && RETRYABLE.has(err.status)
         if (!retry || Date.now() + delay > deadline) throw err
         await new Promise((r) => setTimeout(r, delay).unref())
