@@ -8,6 +8,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { RequestContext } from '../core/context.ts'
 import { PingapError, isPingapError } from '../core/errors.ts'
 import { escapeHtml } from '../core/html-escape.ts'
+import { endAtTurnEnd } from '../core/write-batch.ts'
 import { cacheControlOf, type HttpResponse } from '../core/http-response.ts'
 import { VERSION } from '../core/version.ts'
 import { logger } from '../core/logger.ts'
@@ -155,7 +156,9 @@ export function sendLocalResponse(
   res.writeHead(response.status, headers)
   if (stream === undefined) {
     ctx.responseSize = response.body.length
-    res.end(req.method === 'HEAD' ? undefined : response.body)
+    // With the loop turn's other writes (core/write-batch.ts): node:http flushes on end().
+    if (req.method === 'HEAD') endAtTurnEnd(res)
+    else endAtTurnEnd(res, response.body)
     return
   }
   if (req.method === 'HEAD' || res.destroyed) {
