@@ -11,7 +11,13 @@ import { configureLogger, logger } from './core/logger.ts'
 import type { AuditLog } from './control/audit.ts'
 import { HealthMonitors } from './control/health.ts'
 import { NodeReporter } from './control/node-status.ts'
-import { ConfigPipeline, type DataPlane, type PipelineResult } from './control/pipeline.ts'
+import {
+  buildHints,
+  ConfigPipeline,
+  type DataPlane,
+  type PipelineResult,
+  type PublishedFrom,
+} from './control/pipeline.ts'
 import { preparerFor } from './control/prepare-thread.ts'
 import { runtimeStatus, type RuntimeStatusSource } from './control/status.ts'
 import { VersionLog, type ConfigVersion } from './control/versions.ts'
@@ -189,9 +195,9 @@ export class App {
     return app
   }
 
-  async #publish(version: ConfigVersion, loaded: Pick<LoadedConfig, 'sources'>): Promise<void> {
+  async #publish(version: ConfigVersion, loaded: PublishedFrom): Promise<void> {
     checkObservability(version.config)
-    const result = this.runtime.apply(version.config, version.number, { sources: loaded.sources })
+    const result = this.runtime.apply(version.config, version.number, buildHints(version, loaded))
     if (!result.changed) return
     configureLogger({
       level: version.config.basic.log_level,

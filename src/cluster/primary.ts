@@ -11,7 +11,12 @@ import type { ConfigStore } from '../config/store.ts'
 import type { LoadedConfig, PingapConfig, SourceMap } from '../config/types.ts'
 import { configureLogger, logger } from '../core/logger.ts'
 import { HealthMonitors } from '../control/health.ts'
-import { ConfigPipeline, type PipelineResult } from '../control/pipeline.ts'
+import {
+  buildHints,
+  ConfigPipeline,
+  type PipelineResult,
+  type PublishedFrom,
+} from '../control/pipeline.ts'
 import { preparerFor } from '../control/prepare-thread.ts'
 import { runtimeStatus, type RuntimeStatusSource } from '../control/status.ts'
 import { VersionLog, type ConfigVersion } from '../control/versions.ts'
@@ -240,9 +245,9 @@ export class Primary {
    * nothing), then each worker in turn, so at most one of them is busy building at any time.
    * Resolves once every worker applied the version; throws naming the workers that refused it.
    */
-  async #publish(version: ConfigVersion, loaded: Pick<LoadedConfig, 'sources'>): Promise<void> {
+  async #publish(version: ConfigVersion, loaded: PublishedFrom): Promise<void> {
     checkObservability(version.config)
-    this.#runtime.apply(version.config, version.number, { sources: loaded.sources })
+    this.#runtime.apply(version.config, version.number, buildHints(version, loaded))
     await this.#observability.apply(this.#runtime.current)
     const config = this.#runtime.current.config
     configureLogger({ level: config.basic.log_level, json: config.basic.log_format_json })

@@ -20,7 +20,29 @@ export interface DataPlane {
    * Builds and applies the version; throws (changing nothing) when the build fails. Unchanged
    * items of `version.config` are the very objects of the version it replaces.
    */
-  publish(version: ConfigVersion, loaded: Pick<LoadedConfig, 'sources'>): Promise<void>
+  publish(version: ConfigVersion, loaded: PublishedFrom): Promise<void>
+}
+
+/**
+ * What a data plane passes to its snapshot build: the sources, and the version's change list
+ * with the hash it was made against, so the build need not compare every item again.
+ */
+export function buildHints(
+  version: ConfigVersion,
+  from: PublishedFrom,
+): {
+  sources: PublishedFrom['sources']
+  changes?: { readonly base: string; readonly changes: readonly string[] }
+} {
+  if (from.base === undefined) return { sources: from.sources }
+  return { sources: from.sources, changes: { base: from.base, changes: version.changes } }
+}
+
+/** Where a published version came from. */
+export interface PublishedFrom {
+  readonly sources: LoadedConfig['sources']
+  /** The hash of the config `version.changes` lists the changes against (the served one). */
+  readonly base?: string
 }
 
 export type PipelineResult =
@@ -160,7 +182,11 @@ export class ConfigPipeline {
       changes: delta.changes,
     }
     await setImmediate()
-    await this.#deps.dataPlane.publish(candidate, { sources: prepared.sources })
+    const from = {
+      sources: prepared.sources,
+      ...(current !== undefined ? { base: current.hash } : {}),
+    }
+    await this.#deps.dataPlane.publish(candidate, from)
     await setImmediate()
     const version = this.#deps.versions.record(config, source, { base: current, delta })
     this.#lastRejection = undefined

@@ -137,7 +137,10 @@ export function buildLocations(
   plugins: ReadonlyMap<string, Plugin>,
   previous: Snapshot | undefined,
   collect: Collect,
+  hint?: ChangeHint,
 ): { locations: Map<string, LocationRuntime>; changed: Set<string> | undefined } {
+  const fast = hinted(config, plugins, previous, collect, hint)
+  if (fast !== undefined) return fast
   const locations = new Map<string, LocationRuntime>()
   const previousLocations = locationsOf(previous)
   const changed = new Set<string>()
@@ -168,4 +171,55 @@ export function buildLocations(
     }
   }
   return { locations, changed: previous === undefined ? undefined : changed }
+}
+
+/** What changed since the previous snapshot's config: a version's change list (versions.ts). */
+export interface ChangeHint {
+  /** The hash of the config the list was made against. */
+  readonly base: string
+  /** `+locations.a`, `~locations.b`, `-upstreams.u`, `basic`… */
+  readonly changes: readonly string[]
+}
+
+/** The names of `category` items a change list mentions. */
+function mentioned(changes: readonly string[], category: string): string[] {
+  const prefix = `${category}.`
+  const out: string[] = []
+  for (const change of changes) {
+    const id = change.slice(1)
+    if (/^[+~-]/.test(change) && id.startsWith(prefix)) out.push(id.slice(prefix.length))
+  }
+  return out
+}
+
+/**
+ * With a change list made against `previous`'s config and every plugin object unchanged, the
+ * locations it does not mention are `previous`'s as they are: copy them all at once and build
+ * only the mentioned ones (a one-location edit of 10,000 then costs one location, not a pass
+ * over all of them). Undefined when the hint does not apply.
+ */
+function hinted(
+  config: PingapConfig,
+  plugins: ReadonlyMap<string, Plugin>,
+  previous: Snapshot | undefined,
+  collect: Collect,
+  hint: ChangeHint | undefined,
+): { locations: Map<string, LocationRuntime>; changed: Set<string> } | undefined {
+  if (hint === undefined || previous === undefined || previous.config.hash !== hint.base) {
+    return undefined
+  }
+  const before = builtLocations.get(previous)
+  if (before === undefined || plugins.size !== previous.plugins.size) return undefined
+  for (const [name, plugin] of plugins) if (previous.plugins.get(name) !== plugin) return undefined
+  const locations = new Map(before)
+  const changed = new Set(mentioned(hint.changes, 'locations'))
+  for (const name of changed) {
+    locations.delete(name)
+    if (!Object.hasOwn(config.locations, name)) continue
+    const location = collect(`locations.${name}`, () =>
+      buildLocation(name, config, plugins, previous, before),
+    )
+    if (location !== undefined) locations.set(name, location)
+  }
+  return { locations, changed }
 }

@@ -23,7 +23,7 @@ import { createUpstream } from '../upstream/index.ts'
 import type { Upstream } from '../upstream/types.ts'
 import { buildTrustedProxies } from './client-ip.ts'
 import { DEFAULT_ERROR_TEMPLATE } from './error-template.ts'
-import { buildLocations, rememberLocations } from './build-locations.ts'
+import { buildLocations, rememberLocations, type ChangeHint } from './build-locations.ts'
 import type { LocationRuntime, ServerLimits, ServerRuntime, Snapshot } from './snapshot.ts'
 
 export interface BuildDeps {
@@ -36,6 +36,8 @@ export interface BuildDeps {
    * format); throws ConfigError. Lets `-t` and reloads reject them before any swap.
    */
   readonly checkServer?: (name: string, conf: ServerConf) => void
+  /** What changed since the previous snapshot's config, when known (saves comparing). */
+  readonly changes?: ChangeHint
 }
 
 /** Safe defaults close to nginx's (docs/configuration.md, "Server limits"), as numbers. */
@@ -250,7 +252,7 @@ export function buildSnapshot(
   }
   const plugins = collect('plugins', () => buildPlugins(config, previous, deps)) ?? new Map()
   const built = collect('upstreams', () => buildUpstreams(config, previous))
-  const { locations, changed } = buildLocations(config, plugins, previous, collect)
+  const { locations, changed } = buildLocations(config, plugins, previous, collect, deps.changes)
   const servers = new Map<string, ServerRuntime>()
   for (const [name, conf] of Object.entries(config.servers)) {
     const server = collect(`servers.${name}`, () => {

@@ -44,6 +44,10 @@ function routes(snapshot: Snapshot): Array<string | undefined> {
   )
 }
 
+function location(snapshot: Snapshot, name: string): unknown {
+  return snapshot.servers.get('web')?.locations.get(name)
+}
+
 async function closeAll(...snapshots: Snapshot[]): Promise<void> {
   await Promise.all(snapshots.flatMap((s) => [...s.upstreams.values()].map((u) => u.close())))
 }
@@ -75,13 +79,18 @@ describe('builds from a config sharing unchanged items with the previous one', (
       routerKept: true,
     },
   ]
-  for (const c of cases) {
-    test(c.name, async () => {
+  for (const c of cases.flatMap((c) => [
+    { ...c, hinted: false },
+    { ...c, hinted: true },
+  ])) {
+    test(`${c.name}${c.hinted ? ' (with the change list)' : ''}`, async () => {
       const deps = buildDeps()
       const first = buildSnapshot(await config(LOCATIONS), undefined, 1, deps)
       const fresh = await config(c.next)
-      const shared = deltaOf(first.config, fresh).shared
-      const second = buildSnapshot(shared, first, 2, deps)
+      const delta = deltaOf(first.config, fresh)
+      const shared = delta.shared
+      const hint = { base: first.config.hash, changes: delta.changes }
+      const second = buildSnapshot(shared, first, 2, c.hinted ? { ...deps, changes: hint } : deps)
       const scratch = buildSnapshot(fresh, undefined, 3, deps)
       assert.deepEqual(routes(second), routes(scratch))
       const web1 = first.servers.get('web')!
@@ -95,6 +104,41 @@ describe('builds from a config sharing unchanged items with the previous one', (
       await closeAll(first, second, scratch)
     })
   }
+
+  test('the change list is trusted only when made against the previous config', async () => {
+    const deps = buildDeps()
+    const first = buildSnapshot(await config(LOCATIONS), undefined, 1, deps)
+    const next = await config({ ...LOCATIONS, a: 'path = "/a"\nupstream = "u"\nweight = 5\n' })
+    // A list that leaves out the change to `a`: used as is, `a` is kept from before.
+    const trusted = { ...deps, changes: { base: first.config.hash, changes: [] } }
+    const kept = buildSnapshot(next, first, 2, trusted)
+    assert.equal(kept.servers.get('web')!.locations.get('a'), location(first, 'a'))
+    const stale = { ...deps, changes: { base: 'another', changes: [] } }
+    const rebuilt = buildSnapshot(next, first, 3, stale)
+    assert.notEqual(rebuilt.servers.get('web')!.locations.get('a'), location(first, 'a'))
+    await closeAll(first, kept, rebuilt)
+  })
+
+  test('a plugin change turns the change list off: its locations are rebuilt', async () => {
+    const deps = buildDeps()
+    const plugin = (data: string): string => `[plugins.p]\ncategory = "mock"\ndata = "${data}"\n`
+    const withPlugin = async (data: string): Promise<PingapConfig> => {
+      const store = new MemoryConfigStore({
+        'pingap.toml':
+          '[upstreams.u]\naddrs = ["127.0.0.1:9"]\n' +
+          plugin(data) +
+          '[locations.a]\npath = "/a"\nupstream = "u"\nplugins = ["p"]\n' +
+          '[servers.web]\naddr = "127.0.0.1:0"\nlocations = ["a"]\n',
+      })
+      return parseConfig(await store.load())
+    }
+    const first = buildSnapshot(await withPlugin('v1'), undefined, 1, deps)
+    const delta = deltaOf(first.config, await withPlugin('v2'))
+    const hint = { base: first.config.hash, changes: delta.changes }
+    const second = buildSnapshot(delta.shared, first, 2, { ...deps, changes: hint })
+    assert.notEqual(location(second, 'a'), location(first, 'a'))
+    await closeAll(first, second)
+  })
 
   test('a listed location that disappeared is reported, not silently dropped', async () => {
     const deps = buildDeps()
