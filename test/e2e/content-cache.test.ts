@@ -171,6 +171,8 @@ describe('cache plugin (memory)', () => {
     assert.equal(head.body, '')
     const revalidated = await request(web, '/headme', { headers: { 'if-none-match': '"v1"' } })
     assert.equal(revalidated.status, 304)
+    assert.equal(revalidated.headers['content-length'], undefined)
+    assert.equal(revalidated.headers['x-cache-status'], 'hit')
     assert.equal(o.count('/headme'), 1)
   })
 

@@ -210,3 +210,20 @@ test('cache refuses bad options with their paths', () => {
     )
   }
 })
+
+test('cache: every hit gets its own headers, so a hook that changes one leaves the next alone', async () => {
+  const p = cachePlugin()
+  const first = ctx('/own')
+  assert.equal(await lookup(p, first), undefined)
+  respond(p, first, 200, { 'cache-control': 'max-age=60', etag: '"e"' }, 'body-own')
+  const one = await lookup(p, ctx('/own'))
+  assert.ok(one !== undefined)
+  assert.equal(one.headers['content-length'], 'body-own'.length)
+  one.headers['x-added'] = '1'
+  one.headers['age'] = '999'
+  const two = await lookup(p, ctx('/own'))
+  assert.notEqual(two?.headers, one.headers)
+  assert.equal(two?.headers['x-added'], undefined)
+  assert.equal(two?.headers['age'], '0')
+  assert.equal(two?.headers['etag'], '"e"')
+})

@@ -179,3 +179,23 @@ test('directory keeps small files for a second, and sees new files at once', asy
   writeFileSync(join(root, 'later.txt'), 'now')
   assert.equal(text(await request(p, ctx('/later.txt'))), 'now')
 })
+
+test('directory answers a plain GET of a kept file with one prebuilt response, headers final', async () => {
+  const p = files({ max_age: '1m', headers: ['Cache-Control: no-transform'] })
+  const first = await request(p, ctx('/app.js'))
+  const second = await request(p, ctx('/app.js'))
+  assert.equal(second, first, 'the same response object answers every plain GET')
+  assert.equal(first?.headers['content-length'], 'let x = 1'.length)
+  // As the proxy's merge for plugin responses: the file's own headers win.
+  assert.equal(first?.headers['cache-control'], 'no-transform')
+  assert.equal(first?.maxAge, 60)
+  const plain = await request(files(), ctx('/a.txt'))
+  assert.equal(plain?.headers['cache-control'], 'private, no-cache')
+  // Validators and ranges still get their own answers.
+  const etag = String(first?.headers['etag'])
+  assert.equal((await request(p, ctx('/app.js', { 'if-none-match': etag })))?.status, 304)
+  const part = await request(p, ctx('/app.js', { range: 'bytes=0-2' }))
+  assert.equal(part?.status, 206)
+  assert.equal(text(part), 'let')
+  assert.equal(part?.headers['content-length'], undefined)
+})

@@ -58,3 +58,16 @@ test('redirectPath never yields a scheme-relative target', () => {
   assert.equal(redirectPath('//evil.example/docs', '/docs'), '/docs')
   assert.equal(redirectPath('/\\evil.example', '/x'), '/x')
 })
+
+test('climbsAboveRoot sees every spelling of `..`, and no `..` in a file extension', () => {
+  const cases: Array<[string, boolean]> = [
+    ['/.%2e/x', true],
+    ['/%2e./x', true],
+    ['/%2E%2e/x', true],
+    ['/a/.%2E/../x', true],
+    ['/a.b.c/d.e', false],
+    ['/static/1k.bin', false],
+    ['/.well-known/x', false],
+  ]
+  for (const [raw, want] of cases) assert.equal(climbsAboveRoot(raw), want, raw)
+})
