@@ -1,17 +1,47 @@
 /**
- * Records one finished request into series bound once per (server, location) and per
- * (server, upstream): the request path does a couple of Map lookups and a dozen additions,
- * with no label hashing and no allocation.
+ * Records one finished request. Everything a request updates for its (server, location) lives in
+ * one Float64Array, and likewise for its (server, upstream): recording is a dozen additions into
+ * one or two blocks of memory at fixed offsets, with no label hashing, no allocation and no
+ * pointer chasing through a dozen series objects. The families show these slots as their series
+ * (`attach`) and read them only when a scrape renders.
  */
 import type { RequestContext } from '../core/context.ts'
-import type { HistogramSeries, ValueSeries } from './families.ts'
-import type { requestFamilies } from './definitions.ts'
+import { SIZE_BUCKETS, TIME_BUCKETS, type requestFamilies } from './definitions.ts'
+import type { HistogramFamily, ValueSeries } from './families.ts'
+import { histogramWidth, observeAt } from './series.ts'
 
 /** The request-path families (see definitions.ts). */
 export type RequestFamilies = ReturnType<typeof requestFamilies>
 
 const CODE_CLASSES = ['unknown', '1xx', '2xx', '3xx', '4xx', '5xx'] as const
 const KB = 1024
+const SIZES: readonly number[] = SIZE_BUCKETS
+const TIMES: readonly number[] = TIME_BUCKETS
+
+// The slots of a (server, location) block.
+const TOTAL = 0
+const CURRENT = 1
+const RECEIVED_BYTES = 2
+const SENT_BYTES = 3
+const CODES = 4 // one per CODE_CLASSES entry
+const RECEIVED = CODES + CODE_CLASSES.length
+const SENT = RECEIVED + histogramWidth(SIZES.length)
+const TIME = SENT + histogramWidth(SIZES.length)
+const LOCATION_SLOTS = TIME + histogramWidth(TIMES.length)
+
+// The slots of a (server, upstream) block.
+const PROCESSING = 0
+const RESPONSE = PROCESSING + histogramWidth(TIMES.length)
+const CONNECT = RESPONSE + histogramWidth(TIMES.length)
+const REUSES = CONNECT + histogramWidth(TIMES.length)
+const UPSTREAM_SLOTS = REUSES + 1
+
+/** The layout above assumes the families' buckets; a change in definitions.ts must show here. */
+function checkBuckets(family: HistogramFamily, expected: readonly number[]): void {
+  const same =
+    family.buckets.length === expected.length && family.buckets.every((b, i) => b === expected[i])
+  if (!same) throw new Error(`${family.name}: buckets differ from the recorder's layout`)
+}
 
 function statusClass(status: number): number {
   const c = Math.floor(status / 100)
@@ -21,33 +51,37 @@ function statusClass(status: number): number {
 /** The series of one (server, upstream). */
 export class UpstreamRecorder {
   readonly #families: RequestFamilies
-  readonly #server: string
-  readonly #upstream: string
-  readonly #processing: HistogramSeries
-  readonly #response: HistogramSeries
-  readonly #reuses: ValueSeries
-  #connect: HistogramSeries | undefined
+  readonly #labels: readonly string[]
+  readonly #data = new Float64Array(UPSTREAM_SLOTS)
+  #connectShown = false
   #errors: Map<string, ValueSeries> | undefined
 
   constructor(families: RequestFamilies, server: string, upstream: string) {
+    checkBuckets(families.upstreamProcessingTime, TIMES)
+    checkBuckets(families.upstreamResponseTime, TIMES)
+    checkBuckets(families.upstreamTcpConnectTime, TIMES)
     this.#families = families
-    this.#server = server
-    this.#upstream = upstream
-    this.#processing = families.upstreamProcessingTime.child(server, upstream)
-    this.#response = families.upstreamResponseTime.child(server, upstream)
-    this.#reuses = families.upstreamReuses.child(server, upstream)
+    this.#labels = [server, upstream]
+    families.upstreamProcessingTime.attach(this.#labels, this.#data, PROCESSING)
+    families.upstreamResponseTime.attach(this.#labels, this.#data, RESPONSE)
+    families.upstreamReuses.attach(this.#labels, this.#data, REUSES)
   }
 
   /** Records the upstream side of a request that reached a backend. */
   record(ctx: RequestContext): void {
+    const d = this.#data
     const t = ctx.upstreamTimings
-    if (t.processing !== undefined) this.#processing.observe(t.processing / 1000)
-    if (t.response !== undefined) this.#response.observe(t.response / 1000)
+    if (t.processing !== undefined) observeAt(d, PROCESSING, TIMES, t.processing / 1000)
+    if (t.response !== undefined) observeAt(d, RESPONSE, TIMES, t.response / 1000)
     if (t.connect !== undefined && t.connect > 0) {
-      this.#connect ??= this.#families.upstreamTcpConnectTime.child(this.#server, this.#upstream)
-      this.#connect.observe(t.connect / 1000)
+      // Shown only once a connection was made, as a series that saw no value is not listed.
+      if (!this.#connectShown) {
+        this.#families.upstreamTcpConnectTime.attach(this.#labels, d, CONNECT)
+        this.#connectShown = true
+      }
+      observeAt(d, CONNECT, TIMES, t.connect / 1000)
     }
-    if (ctx.upstreamReused === true) this.#reuses.value++
+    if (ctx.upstreamReused === true) d[REUSES] = (d[REUSES] as number) + 1
     if (ctx.status >= 500 && t.response === undefined) this.#error(ctx)
   }
 
@@ -58,7 +92,8 @@ export class UpstreamRecorder {
     this.#errors ??= new Map()
     let series = this.#errors.get(kind)
     if (series === undefined) {
-      series = this.#families.upstreamErrors.child(this.#server, this.#upstream, kind)
+      const [server = '', upstream = ''] = this.#labels
+      series = this.#families.upstreamErrors.child(server, upstream, kind)
       this.#errors.set(kind, series)
     }
     series.value++
@@ -68,66 +103,61 @@ export class UpstreamRecorder {
 /** The series of one (server, location); `location` is '' for requests no location matched. */
 export class LocationRecorder {
   readonly #families: RequestFamilies
-  readonly #server: string
-  readonly #location: string
-  readonly #total: ValueSeries
-  readonly #current: ValueSeries
-  readonly #received: HistogramSeries
-  readonly #receivedBytes: ValueSeries
-  readonly #time: HistogramSeries
-  readonly #sent: HistogramSeries
-  readonly #sentBytes: ValueSeries
+  readonly #labels: readonly string[]
+  readonly #data = new Float64Array(LOCATION_SLOTS)
+  /** Per server, so not in this location's block. */
   readonly #reuses: ValueSeries
-  readonly #codes: Array<ValueSeries | undefined> = [
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-  ]
+  /** Bit i set: the CODE_CLASSES[i] series is shown (a class never seen is not listed). */
+  #codesShown = 0
 
   constructor(families: RequestFamilies, server: string, location: string) {
+    checkBuckets(families.received, SIZES)
+    checkBuckets(families.sent, SIZES)
+    checkBuckets(families.responseTime, TIMES)
     this.#families = families
-    this.#server = server
-    this.#location = location
-    this.#total = families.requestsTotal.child(server, location)
-    this.#current = families.requestsCurrent.child(server, location)
-    this.#received = families.received.child(server, location)
-    this.#receivedBytes = families.receivedBytes.child(server, location)
-    this.#time = families.responseTime.child(server, location)
-    this.#sent = families.sent.child(server, location)
-    this.#sentBytes = families.sentBytes.child(server, location)
+    this.#labels = [server, location]
+    const labels = this.#labels
+    const d = this.#data
+    // Attached in the order the series used to be created: the exposition lists them so.
+    families.requestsTotal.attach(labels, d, TOTAL)
+    families.requestsCurrent.attach(labels, d, CURRENT)
+    families.received.attach(labels, d, RECEIVED)
+    families.receivedBytes.attach(labels, d, RECEIVED_BYTES)
+    families.responseTime.attach(labels, d, TIME)
+    families.sent.attach(labels, d, SENT)
+    families.sentBytes.attach(labels, d, SENT_BYTES)
     this.#reuses = families.connectionReuses.child(server)
   }
 
   /** A request started (`pingap_http_requests_current`). */
   started(): void {
-    this.#current.value++
+    const d = this.#data
+    d[CURRENT] = (d[CURRENT] as number) + 1
   }
 
   /** A request ended; `upstream` records its upstream side when it reached a backend. */
   finished(ctx: RequestContext, upstream: UpstreamRecorder | undefined): void {
-    this.#current.value--
-    this.#total.value++
-    this.#received.observe(ctx.payloadSize / KB)
-    this.#receivedBytes.value += ctx.payloadSize
-    this.#sent.observe(ctx.responseSize / KB)
-    this.#sentBytes.value += ctx.responseSize
-    this.#time.observe((performance.now() - ctx.startTime) / 1000)
-    this.#code(ctx.status).value++
+    const d = this.#data
+    const payload = ctx.payloadSize
+    const size = ctx.responseSize
+    d[CURRENT] = (d[CURRENT] as number) - 1
+    d[TOTAL] = (d[TOTAL] as number) + 1
+    observeAt(d, RECEIVED, SIZES, payload / KB)
+    d[RECEIVED_BYTES] = (d[RECEIVED_BYTES] as number) + payload
+    observeAt(d, SENT, SIZES, size / KB)
+    d[SENT_BYTES] = (d[SENT_BYTES] as number) + size
+    observeAt(d, TIME, TIMES, (performance.now() - ctx.startTime) / 1000)
+    const c = statusClass(ctx.status)
+    d[CODES + c] = (d[CODES + c] as number) + 1
+    if ((this.#codesShown & (1 << c)) === 0) this.#showCode(c)
     if (ctx.connectionReused) this.#reuses.value++
     upstream?.record(ctx)
   }
 
-  #code(status: number): ValueSeries {
-    const i = statusClass(status)
-    let series = this.#codes[i]
-    if (series === undefined) {
-      const label = CODE_CLASSES[i] ?? 'unknown'
-      series = this.#families.responseCodes.child(this.#server, this.#location, label)
-      this.#codes[i] = series
-    }
-    return series
+  #showCode(c: number): void {
+    this.#codesShown |= 1 << c
+    const [server = '', location = ''] = this.#labels
+    const label = CODE_CLASSES[c] ?? 'unknown'
+    this.#families.responseCodes.attach([server, location, label], this.#data, CODES + c)
   }
 }
