@@ -55,6 +55,8 @@ interface FileHead {
    * request, so the hot path allocates nothing and the proxy sends it without a copy.
    */
   readonly whole: HttpResponse | undefined
+  /** The 304 of this file, final in the same way (browsers revalidate assets all the time). */
+  readonly notModified: HttpResponse
 }
 
 /** Head parts of a file, computed once per facts entry (type, validators, fixed headers). */
@@ -84,6 +86,7 @@ function fileHead(conf: DirectoryConf, facts: FileFacts): FileHead {
     etag,
     caching,
     whole: wholeResponse(facts, headers, caching),
+    notModified: finalResponse(304, headers, EMPTY, caching),
   }
   heads.set(facts, head)
   return head
@@ -96,13 +99,23 @@ function wholeResponse(
 ): HttpResponse | undefined {
   const body = facts.body
   if (body === undefined || body.length !== facts.st.size || body.length === 0) return undefined
+  return finalResponse(200, headers, body, caching)
+}
+
+/** A response whose headers already are what the proxy would send for it. */
+function finalResponse(
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: Buffer,
+  caching: FileHead['caching'],
+): HttpResponse {
   // The same merge as the proxy's for plugin responses: the file's own headers win.
   const final: OutgoingHttpHeaders = Object.freeze({
     'content-length': body.length,
     'cache-control': cacheControlOf(caching),
     ...headers,
   })
-  return Object.freeze({ status: 200, headers: final, body, ...caching })
+  return Object.freeze({ status, headers: final, body, ...caching })
 }
 
 /** True when a request may get the whole file as it is: no validators, no range to look at. */
@@ -128,10 +141,8 @@ export function serveFile(
   const base = fileHead(conf, facts)
   if (base.whole !== undefined && plainGet(ctx)) return base.whole
   const { etag, caching } = base
+  if (notModified(ctx.headers, etag, st.mtimeMs)) return base.notModified
   const headers: OutgoingHttpHeaders = { ...base.headers }
-  if (notModified(ctx.headers, etag, st.mtimeMs)) {
-    return { status: 304, headers, body: EMPTY, ...caching }
-  }
   const size = st.size
   const range =
     ctx.headers.range !== undefined && rangeApplies(ctx.headers, etag, st.mtimeMs)

@@ -193,7 +193,11 @@ test('directory answers a plain GET of a kept file with one prebuilt response, h
   assert.equal(plain?.headers['cache-control'], 'private, no-cache')
   // Validators and ranges still get their own answers.
   const etag = String(first?.headers['etag'])
-  assert.equal((await request(p, ctx('/app.js', { 'if-none-match': etag })))?.status, 304)
+  const revalidated = await request(p, ctx('/app.js', { 'if-none-match': etag }))
+  assert.equal(revalidated?.status, 304)
+  assert.equal(revalidated?.headers['etag'], etag)
+  assert.equal(revalidated?.headers['cache-control'], 'no-transform')
+  assert.equal(await request(p, ctx('/app.js', { 'if-none-match': etag })), revalidated)
   const part = await request(p, ctx('/app.js', { range: 'bytes=0-2' }))
   assert.equal(part?.status, 206)
   assert.equal(text(part), 'let')
