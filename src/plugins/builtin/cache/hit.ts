@@ -20,6 +20,8 @@ interface Prepared {
    * each hit spreads it, which stays on V8's fast clone path while its shape is stable.
    */
   readonly template: OutgoingHttpHeaders
+  /** The same for a 304, which has no Content-Length (deleting a key would slow the object). */
+  readonly notModified: OutgoingHttpHeaders
   readonly etag: string | undefined
   readonly lastModified: number | undefined
 }
@@ -32,14 +34,12 @@ function dateMs(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms
 }
 
-function prepare(meta: StoredMeta): Prepared {
-  let p = prepared.get(meta)
-  if (p !== undefined) return p
+function headerTemplate(meta: StoredMeta, withLength: boolean): OutgoingHttpHeaders {
   const template: OutgoingHttpHeaders = {}
   for (const [name, value] of meta.headers) {
     // A name that is an accessor of Object.prototype would change the object, not add a key.
     if (name === '__proto__') continue
-    const old = template[name]
+    const old = Object.hasOwn(template, name) ? template[name] : undefined
     if (old === undefined) template[name] = value
     else template[name] = Array.isArray(old) ? [...old, value] : [String(old), value]
   }
@@ -47,12 +47,20 @@ function prepare(meta: StoredMeta): Prepared {
   // were added before: a hit that only overwrites keys keeps V8's fast object shape, whereas
   // adding keys to a spread copy goes through the runtime for every key.
   template['age'] = '0'
-  template['content-length'] = meta.size
+  if (withLength) template['content-length'] = meta.size
   template['x-cache-status'] = 'hit'
   template['x-cache-lookup'] = '0ms'
+  return template
+}
+
+function prepare(meta: StoredMeta): Prepared {
+  let p = prepared.get(meta)
+  if (p !== undefined) return p
+  const template = headerTemplate(meta, true)
   const etag = template['etag']
   p = {
     template,
+    notModified: headerTemplate(meta, false),
     etag: typeof etag === 'string' ? etag : undefined,
     lastModified: dateMs(template['last-modified']),
   }
@@ -67,14 +75,18 @@ export function hitResponse(
   now: number,
 ): HttpResponse {
   const { meta } = stored
-  const { template, etag, lastModified: modified } = prepare(meta)
-  // A fresh object per hit: the response hooks may change it.
-  const headers: OutgoingHttpHeaders = { ...template }
-  headers['age'] = String(Math.max(0, Math.floor((now - meta.storedAt) / 1000)) + meta.age)
+  const p = prepare(meta)
+  const { etag, lastModified: modified } = p
+  const age = String(Math.max(0, Math.floor((now - meta.storedAt) / 1000)) + meta.age)
   const ok = meta.status === 200
   if (ok && notModified(ctx.headers, etag, modified)) {
+    const headers: OutgoingHttpHeaders = { ...p.notModified }
+    headers['age'] = age
     return { status: 304, headers, body: EMPTY, viaResponseHooks: true }
   }
+  // A fresh object per hit: the response hooks may change it.
+  const headers: OutgoingHttpHeaders = { ...p.template }
+  headers['age'] = age
   const range =
     ok && ctx.headers.range !== undefined && rangeApplies(ctx.headers, etag, modified)
       ? evaluateRange(ctx.headers.range, meta.size)

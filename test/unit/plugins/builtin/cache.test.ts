@@ -227,3 +227,17 @@ test('cache: every hit gets its own headers, so a hook that changes one leaves t
   assert.equal(two?.headers['age'], '0')
   assert.equal(two?.headers['etag'], '"e"')
 })
+
+test('cache: a 304 hit has no Content-Length; a header named like an Object method stays as is', async () => {
+  const p = cachePlugin()
+  const first = ctx('/odd')
+  assert.equal(await lookup(p, first), undefined)
+  respond(p, first, 200, { 'cache-control': 'max-age=60', etag: '"o"', constructor: 'x' }, 'odd')
+  const hit = await lookup(p, ctx('/odd'))
+  assert.equal(hit?.headers['constructor'], 'x')
+  const revalidated = await lookup(p, ctx('/odd', { 'if-none-match': '"o"' }))
+  assert.equal(revalidated?.status, 304)
+  assert.equal(Object.hasOwn(revalidated?.headers ?? {}, 'content-length'), false)
+  assert.equal(revalidated?.headers['etag'], '"o"')
+  assert.equal(revalidated?.headers['age'], '0')
+})
