@@ -9,6 +9,8 @@ import type { RequestSpans, SpanSink } from './spans.ts'
 
 const log = logger.child({ module: 'tracing' })
 
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** Export failures are logged at most this often. */
 const ERROR_LOG_INTERVAL_MS = 10_000
 let lastErrorLog = 0
@@ -57,7 +59,8 @@ export class Batcher implements SpanSink {
     this.#exporter = exporter
     this.#maxQueue = options.maxQueueSize
     this.#batchSize = Math.min(options.maxExportBatchSize, options.maxQueueSize)
-    this.#delayMs = options.scheduledDelayMs
+    // Node fires longer timers at once (with a warning): cap at its ~24.8-day maximum.
+    this.#delayMs = Math.min(options.scheduledDelayMs, MAX_TIMER_MS)
   }
 
   add(trace: RequestSpans): void {

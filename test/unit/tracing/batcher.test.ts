@@ -112,6 +112,30 @@ describe('Batcher', () => {
     )
   })
 
+  test('a scheduled_delay beyond what a Node timer holds is capped, not shortened to 1 ms', async () => {
+    const e = exporter()
+    const b = new Batcher(e.impl, options({ scheduledDelayMs: 30 * 24 * HOUR }))
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      b.add(request())
+      // Node warns (TimeoutOverflowWarning) on the next tick when it shortens a timer to 1 ms.
+      await new Promise((r) => setImmediate(r))
+      assert.equal(e.batches.length, 0)
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+      )
+    } finally {
+      process.off('warning', onWarning)
+      const done = b.shutdown()
+      await eventually(() => assert.equal(e.batches.length, 1))
+      e.settle()
+      await done
+    }
+  })
+
   test('after shutdown nothing is queued', async () => {
     const e = exporter()
     const b = new Batcher(e.impl, options({}))
