@@ -55,6 +55,7 @@ async function collector() {
 async function grpcCollector() {
   const messages: Buffer[] = []
   const paths: string[] = []
+  const compressed: boolean[] = []
   const server = createHttp2Server()
   server.on('stream', (stream, headers) => {
     paths.push(String(headers[':path']))
@@ -62,7 +63,10 @@ async function grpcCollector() {
     stream.on('data', (c: Buffer) => chunks.push(c))
     stream.on('end', () => {
       // gRPC framing: 1 byte compressed flag, 4 bytes length, then the message.
-      messages.push(Buffer.concat(chunks).subarray(5))
+      const frame = Buffer.concat(chunks)
+      const message = frame.subarray(5)
+      compressed.push(frame[0] === 1)
+      messages.push(frame[0] === 1 ? gunzipSync(message) : message)
       stream.respond(
         { ':status': 200, 'content-type': 'application/grpc' },
         { waitForTrailers: true },
@@ -75,7 +79,7 @@ async function grpcCollector() {
   await once(server, 'listening')
   const port = (server.address() as AddressInfo).port
   const close = () => new Promise<void>((r) => server.close(() => r()))
-  return { messages, paths, port, close }
+  return { messages, paths, compressed, port, close }
 }
 
 /** Runs one request with one upstream attempt through `tracing`; returns the traceparent sent. */
@@ -217,13 +221,14 @@ describe('Tracing', () => {
     const c = await grpcCollector()
     const tracing = new Tracing()
     try {
-      const url = `http://127.0.0.1:${c.port}?compression=none&scheduled_delay=10ms`
+      const url = `http://127.0.0.1:${c.port}?scheduled_delay=10ms`
       await tracing.sync([{ name: 'web', otlpExporter: url }])
       const { active } = oneRequest(tracing, {
         traceparent: `00-${PARENT_TRACE}-${PARENT_SPAN}-01`,
       })
       await eventually(() => assert.equal(c.messages.length, 1), 10_000)
       assert.deepEqual(c.paths, ['/opentelemetry.proto.collector.trace.v1.TraceService/Export'])
+      assert.deepEqual(c.compressed, [true])
       const message = c.messages[0]!
       // The protobuf carries ids as raw bytes and names as UTF-8.
       for (const part of [
