@@ -141,7 +141,7 @@ export class App {
       versions,
       dataPlane,
       events: observability.pipelineEvents,
-      preparer: preparerFor(store),
+      preparer: preparerFor(store, runtime.current.config),
     })
     this.#certificates = new CertificateService({
       store,

@@ -134,7 +134,7 @@ export class Primary {
       versions,
       dataPlane: { publish: (version, loaded) => this.#publish(version, loaded) },
       events: this.#observability.pipelineEvents,
-      preparer: preparerFor(options.store),
+      preparer: preparerFor(options.store, runtime.current.config),
     })
     this.#certificates = new CertificateService({
       store: options.store,

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads'
 import { logger } from '../core/logger.ts'
 import { FileConfigStore } from '../config/file-store.ts'
 import type { ConfigStore } from '../config/store.ts'
-import type { PingapConfig, SourceMap } from '../config/types.ts'
+import { CONFIG_CATEGORIES, type PingapConfig, type SourceMap } from '../config/types.ts'
 import {
   decodeFailure,
   decodePrepared,
@@ -122,19 +122,66 @@ class ThreadPreparer implements ConfigPreparer {
   }
 }
 
-/**
- * The preparer for `store`: a worker thread for a file store (unless `PINGAP_CONFIG_THREAD=0`),
- * this thread for etcd and memory stores.
- */
-export function preparerFor(store: ConfigStore): ConfigPreparer {
-  const fallback = inProcessPreparer(store)
+/** Items from which a config is worth a thread: below, a reload blocks for a few ms at most. */
+export const THREAD_THRESHOLD = 1000
+
+function itemCount(config: PingapConfig): number {
+  let count = 0
+  for (const category of CONFIG_CATEGORIES) {
+    if (category !== 'basic') count += Object.keys(config[category]).length
+  }
+  return count
+}
+
+/** A thread preparer for `store`, or undefined where it cannot run. */
+function startThread(store: FileConfigStore, fallback: ConfigPreparer): ConfigPreparer | undefined {
   const url = workerUrl()
-  if (!(store instanceof FileConfigStore) || url === undefined) return fallback
-  if (process.env['PINGAP_CONFIG_THREAD'] === '0') return fallback
+  if (url === undefined) return undefined
   try {
     return new ThreadPreparer(new Worker(url, { workerData: { url: store.url } }), fallback)
   } catch (err) {
     log.warn('config worker not started; loading on the main thread', { err })
-    return fallback
+    return undefined
   }
+}
+
+/**
+ * Loads on this thread while the config is small, and moves to a worker thread once a reload
+ * starts from a large one (a worker costs ~8 MB of idle memory a small config has no use for).
+ */
+class AdaptivePreparer implements ConfigPreparer {
+  readonly #store: FileConfigStore
+  readonly #inline: ConfigPreparer
+  #thread: ConfigPreparer | undefined
+
+  constructor(store: FileConfigStore, inline: ConfigPreparer, thread: ConfigPreparer | undefined) {
+    this.#store = store
+    this.#inline = inline
+    this.#thread = thread
+  }
+
+  prepare(base: PingapConfig | undefined): Promise<PreparedConfig> {
+    if (this.#thread === undefined && base !== undefined && itemCount(base) >= THREAD_THRESHOLD) {
+      this.#thread = startThread(this.#store, this.#inline)
+    }
+    return (this.#thread ?? this.#inline).prepare(base)
+  }
+
+  close(): Promise<void> {
+    return this.#thread?.close() ?? Promise.resolve()
+  }
+}
+
+/**
+ * The preparer for `store`: for a file store (unless `PINGAP_CONFIG_THREAD=0`) a worker thread,
+ * started now when `initial` (the config being served) is large or not given, else once the
+ * config grows large; this thread for etcd and memory stores.
+ */
+export function preparerFor(store: ConfigStore, initial?: PingapConfig): ConfigPreparer {
+  const inline = inProcessPreparer(store)
+  if (!(store instanceof FileConfigStore)) return inline
+  if (process.env['PINGAP_CONFIG_THREAD'] === '0') return inline
+  // Started at once, the worker parses the served config while nothing is waiting for it.
+  const now = initial === undefined || itemCount(initial) >= THREAD_THRESHOLD
+  return new AdaptivePreparer(store, inline, now ? startThread(store, inline) : undefined)
 }

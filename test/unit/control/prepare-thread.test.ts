@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { ConfigErrors } from '../../../src/core/errors.ts'
 import { FileConfigStore } from '../../../src/config/file-store.ts'
 import { parseConfig } from '../../../src/config/parse.ts'
-import { preparerFor } from '../../../src/control/prepare-thread.ts'
+import { preparerFor, THREAD_THRESHOLD } from '../../../src/control/prepare-thread.ts'
 
 const UPSTREAM = '[upstreams.u]\naddrs = ["127.0.0.1:9"]\n'
 const locations = (pathOfB: string): string =>
@@ -96,6 +96,36 @@ test('PINGAP_CONFIG_THREAD=0 and a closed preparer load on the main thread', asy
     assert.equal(b.config.hash, a.config.hash)
   } finally {
     await inline.close()
+    await rm(dir, { recursive: true })
+  }
+})
+
+test('a small config loads on the main thread until it grows large', async () => {
+  const dir = await confDir()
+  const store = new FileConfigStore(dir)
+  const small = parseConfig(await store.load())
+  const preparer = preparerFor(store, small)
+  const many = (tag: string): string =>
+    Array.from(
+      { length: THREAD_THRESHOLD },
+      (_, i) => `[upstreams.m${i}]\naddrs = ["127.0.0.1:${i === 0 ? tag : '9'}"]\n`,
+    ).join('')
+  try {
+    const first = await preparer.prepare(small)
+    assert.equal(first.delta, undefined, 'small: on this thread')
+    await writeFile(join(dir, 'many.toml'), many('1'))
+    const grown = await preparer.prepare(first.config)
+    assert.equal(grown.delta, undefined, 'prepared from a small base: still on this thread')
+    await writeFile(join(dir, 'many.toml'), many('2'))
+    // From a large base the worker starts; it parses the files once on start.
+    const moved = await preparer.prepare(grown.config)
+    assert.equal(moved.config.upstreams['m0']?.addrs[0], '127.0.0.1:2')
+    await writeFile(join(dir, 'many.toml'), many('3'))
+    const threaded = await preparer.prepare(moved.config)
+    assert.deepEqual(threaded.delta?.changes, ['~upstreams.m0'])
+    assert.equal(threaded.config.upstreams['m1'], moved.config.upstreams['m1'])
+  } finally {
+    await preparer.close()
     await rm(dir, { recursive: true })
   }
 })
