@@ -88,7 +88,11 @@ interface ScenarioResult {
   rounds: Record<string, Measured[]>
 }
 
-/** The rounds of one scenario: every target once per round, in order. */
+/**
+ * The rounds of one scenario: every target once per round, the order reversed every other
+ * round so that no target always runs first (or always right after another) and an A/B ratio
+ * is not skewed by what ran before it.
+ */
 async function runScenario(
   scenario: Scenario,
   s: Settings,
@@ -99,7 +103,8 @@ async function runScenario(
   const rounds: Record<string, Measured[]> = {}
   for (let round = 0; round < s.rounds; round++) {
     console.error(`# ${scenario.name}: round ${round + 1}/${s.rounds}`)
-    for (const target of targets) (rounds[target.name] ??= []).push(await measure(target, ctx, s))
+    const order = round % 2 === 0 ? targets : [...targets].reverse()
+    for (const target of order) (rounds[target.name] ??= []).push(await measure(target, ctx, s))
   }
   const summaries: Record<string, Summary> = {}
   for (const [name, list] of Object.entries(rounds)) summaries[name] = summarise(list)
