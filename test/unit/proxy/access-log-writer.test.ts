@@ -36,7 +36,7 @@ test('lines are appended to the file, each ending with a newline', async () => {
   assert.equal(await readFile(path, 'utf8'), 'one\ntwo\nthree\nfour\n')
 })
 
-test('writes are flushed on the next turn without an explicit flush', async () => {
+test('writes are flushed within the flush interval without an explicit flush', async () => {
   const dir = await tempDir()
   const path = join(dir, 'a.log')
   const writer = createAccessLogWriter({ path, rolling: 'daily' })
