@@ -6,6 +6,7 @@
  */
 import { setImmediate } from 'node:timers/promises'
 import { ConfigError, ConfigErrors, type ErrorCode } from '../core/errors.ts'
+import { sameJson } from '../core/same-json.ts'
 import { parseConfig } from '../config/parse.ts'
 import type { ConfigStore } from '../config/store.ts'
 import { CONFIG_CATEGORIES, type PingapConfig, type SourceMap } from '../config/types.ts'
@@ -66,10 +67,6 @@ export interface PreparedMessage {
   readonly sources?: SourceMap
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((name, i) => name === b[i])
-}
-
 /** True when two source maps say the same (the usual reload: one file's content changed). */
 export function sameSources(a: SourceMap, b: SourceMap): boolean {
   if (a.size !== b.size) return false
@@ -94,7 +91,7 @@ export function encodePrepared(
     const old: Readonly<Record<string, unknown>> | undefined = base?.[category]
     const list = Object.keys(own)
     // 10,000 location names need not cross the boundary when only an item's content changed.
-    if (old === undefined || !sameList(list, Object.keys(old))) names[category] = list
+    if (old === undefined || !sameJson(list, Object.keys(old))) names[category] = list
     const changed: Record<string, unknown> = {}
     for (const name of list) {
       // deltaOf put the base's object wherever the item is unchanged.

@@ -157,8 +157,7 @@ export function sendLocalResponse(
   if (stream === undefined) {
     ctx.responseSize = response.body.length
     // With the loop turn's other writes (core/write-batch.ts): node:http flushes on end().
-    if (req.method === 'HEAD') endAtTurnEnd(res)
-    else endAtTurnEnd(res, response.body)
+    endAtTurnEnd(res, req.method === 'HEAD' ? undefined : response.body)
     return
   }
   if (req.method === 'HEAD' || res.destroyed) {

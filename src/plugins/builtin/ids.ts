@@ -10,19 +10,6 @@ const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) =>
 const POOL = Buffer.allocUnsafe(4096)
 let poolOffset = POOL.length
 
-/** `size` fresh random bytes, copied out of the pool (the pool is refilled, never reused). */
-function randomBytesFromPool(size: number): Buffer {
-  if (size > POOL.length) return randomFillSync(Buffer.allocUnsafe(size))
-  if (poolOffset + size > POOL.length) {
-    randomFillSync(POOL)
-    poolOffset = 0
-  }
-  const out = Buffer.allocUnsafe(size)
-  POOL.copy(out, 0, poolOffset, poolOffset + size)
-  poolOffset += size
-  return out
-}
-
 /** Reserves `size` fresh bytes of the pool (refilled when used up) and returns their offset. */
 function reserve(size: number): number {
   if (poolOffset + size > POOL.length) {
@@ -61,8 +48,10 @@ const ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzri
 
 /** A URL-safe random id of `size` characters (nanoid's alphabet). */
 export function nanoid(size: number): string {
-  const bytes = randomBytesFromPool(size)
+  // Read in place from the pool like uuidv7; an id larger than the pool gets its own bytes.
+  const bytes = size > POOL.length ? randomFillSync(Buffer.allocUnsafe(size)) : POOL
+  const at = bytes === POOL ? reserve(size) : 0
   let id = ''
-  for (let i = 0; i < size; i++) id += ALPHABET[bytes[i]! & 63]
+  for (let i = 0; i < size; i++) id += ALPHABET[bytes[at + i]! & 63]
   return id
 }
