@@ -5,6 +5,8 @@
  * under load. Usage: `npm run build && npm run build:tests && node .build/bench/scale.js`
  * (`SCALE_PHASES=build` for the in-process part only; see bench/README.md).
  */
+// The in-process phases run with the same V8 flags as bin/pingap-ts.
+import '../src/core/gc-flags.ts'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'

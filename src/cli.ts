@@ -2,6 +2,8 @@
  * The command line (spec §9): argv and PINGAP_* environment fallbacks → what to run.
  * Exit codes: 0 success, 1 config or start-up error, 2 usage error (decisions §7).
  */
+// First: the V8 flag must be off before any config object is allocated.
+import './core/gc-flags.ts'
 import cluster from 'node:cluster'
 import { writeFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
