@@ -23,6 +23,18 @@ function checkerFor(check: HealthCheckConf): HealthChecker & { close?(): Promise
 }
 
 /**
+ * How long after the start of run number `run` the next one starts. Every upstream of a config
+ * starts checking at once, so with one interval they would all probe in the same loop turn
+ * forever (500 upstreams: 500 connects every 10 s, a latency spike each time). After the first
+ * run each monitor moves to a random phase within the interval, then keeps it with a little
+ * jitter; a wait is never longer than `check_frequency`.
+ */
+export function nextInterval(intervalMs: number, run: number, random = Math.random): number {
+  const spread = run === 1 ? 0.5 : 0.1
+  return intervalMs * (1 - spread * random())
+}
+
+/**
  * Starts checking `upstream` as `conf.health_check` says; the first run starts at once.
  * Transparent upstreams are never checked. `stop()` aborts probes in flight.
  */
@@ -38,6 +50,7 @@ export function startHealthMonitor(
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
   let stopped = false
+  let runs = 0
 
   const apply = (backend: Backend, tracker: HealthTracker, reason: unknown): void => {
     const healthy = tracker.healthy
@@ -84,7 +97,7 @@ export function startHealthMonitor(
       }
     }
     if (stopped) return
-    const wait = Math.max(0, check.intervalMs - (performance.now() - started))
+    const wait = Math.max(0, nextInterval(check.intervalMs, ++runs) - (performance.now() - started))
     timer = setTimeout(() => void run(), wait)
     // Health checks alone must not keep the process alive.
     timer.unref()

@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { test } from 'node:test'
 import type { UpstreamConf } from '../../../../src/config/types.ts'
-import { startHealthMonitor } from '../../../../src/upstream/health/monitor.ts'
+import { nextInterval, startHealthMonitor } from '../../../../src/upstream/health/monitor.ts'
 import { createUpstream } from '../../../../src/upstream/upstream.ts'
 import { eventually } from '../fixtures.ts'
 
@@ -136,4 +136,47 @@ test('a transparent upstream is never checked', () => {
   const monitor = startHealthMonitor(upstream, conf)
   monitor.stop()
   assert.deepEqual(upstream.backends, [])
+})
+
+test('after the first run a monitor takes a random phase, then keeps it within 10 %', () => {
+  assert.equal(
+    nextInterval(10_000, 1, () => 0),
+    10_000,
+  )
+  assert.equal(
+    nextInterval(10_000, 1, () => 0.5),
+    7_500,
+  )
+  assert.equal(
+    nextInterval(10_000, 2, () => 0.5),
+    9_500,
+  )
+  assert.equal(
+    nextInterval(10_000, 7, () => 0),
+    10_000,
+  )
+})
+
+test('monitors started together no longer probe together after their first run', async () => {
+  const arrivals: number[] = []
+  const server = await healthServer((_req, res) => {
+    arrivals.push(performance.now())
+    res.end()
+  })
+  const conf: UpstreamConf = {
+    addrs: [`127.0.0.1:${server.port}`],
+    health_check: 'http://h/?check_frequency=400ms',
+  }
+  const upstreams = Array.from({ length: 20 }, (_, i) => createUpstream(`u${i}`, conf, {}))
+  const monitors = upstreams.map((u) => startHealthMonitor(u, conf))
+  try {
+    await eventually(() => assert.ok(arrivals.length >= 40), 5_000)
+    const second = arrivals.slice(20, 40)
+    // All 20 first probes land within a few ms; the second ones spread over ~200 ms.
+    assert.ok(Math.max(...second) - Math.min(...second) > 50, `second runs: ${second.join(', ')}`)
+  } finally {
+    for (const m of monitors) m.stop()
+    await Promise.all(upstreams.map((u) => u.close()))
+    await server.close()
+  }
 })
