@@ -1,14 +1,18 @@
 /**
  * Parses a server's `otlp_exporter` value (spec §10.2): an OTLP endpoint URL whose query
  * string carries the exporter options. The protocol is chosen by the URL (decisions §7): a URL
- * with a path (`http://collector:4318/v1/traces`) is OTLP/HTTP (JSON), a bare origin
- * (`http://collector:4317`, Pingap's form) is OTLP/gRPC; `protocol=http|grpc` overrides.
+ * with a path (`http://collector:4318/v1/traces`) is OTLP/HTTP, a bare origin
+ * (`http://collector:4317`, Pingap's form) is OTLP/gRPC; `protocol` overrides with
+ * OpenTelemetry's names: `grpc`, `http/protobuf` (also `http`, the default encoding) or
+ * `http/json`.
  */
 import { parseDuration } from '../core/duration.ts'
 import { ConfigError } from '../core/errors.ts'
 
 export interface OtlpOptions {
   readonly protocol: 'grpc' | 'http'
+  /** The body of OTLP/HTTP exports (gRPC is always protobuf). */
+  readonly encoding: 'protobuf' | 'json'
   /** The endpoint without the option parameters. */
   readonly url: string
   readonly timeoutMs: number
@@ -62,10 +66,23 @@ function flag(value: string): boolean {
   return !['false', '0', 'no', 'off'].includes(value.toLowerCase())
 }
 
-function protocolOf(url: URL, explicit: string | null, path: string): 'grpc' | 'http' {
-  if (explicit === null) return url.pathname === '/' || url.pathname === '' ? 'grpc' : 'http'
-  if (explicit === 'grpc' || explicit === 'http') return explicit
-  throw invalid(path, `protocol must be "grpc" or "http", got "${explicit}"`)
+type Transport = Pick<OtlpOptions, 'protocol' | 'encoding'>
+
+const PROTOCOLS: Readonly<Record<string, Transport>> = {
+  grpc: { protocol: 'grpc', encoding: 'protobuf' },
+  http: { protocol: 'http', encoding: 'protobuf' },
+  'http/protobuf': { protocol: 'http', encoding: 'protobuf' },
+  'http/json': { protocol: 'http', encoding: 'json' },
+}
+
+function protocolOf(url: URL, explicit: string | null, path: string): Transport {
+  if (explicit === null) {
+    return PROTOCOLS[url.pathname === '/' || url.pathname === '' ? 'grpc' : 'http']!
+  }
+  const transport = PROTOCOLS[explicit.toLowerCase()]
+  if (transport !== undefined) return transport
+  const known = Object.keys(PROTOCOLS).join('", "')
+  throw invalid(path, `protocol must be one of "${known}", got "${explicit}"`)
 }
 
 function parseUrl(text: string, path: string): URL {
@@ -132,11 +149,11 @@ export function parseOtlpExporter(
   if (text === '') return undefined
   const url = parseUrl(text, path)
   const params = url.searchParams
-  const protocol = protocolOf(url, params.get('protocol'), path)
+  const transport = protocolOf(url, params.get('protocol'), path)
   const has = (name: string): boolean => params.has(name) && flag(params.get(name) ?? '')
   return {
-    protocol,
-    url: endpoint(url, protocol),
+    ...transport,
+    url: endpoint(url, transport.protocol),
     ...numbers(params, path),
     jaeger: has('jaeger'),
     baggage: has('baggage'),

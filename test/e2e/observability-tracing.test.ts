@@ -7,13 +7,13 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { gunzipSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
 import { eventually } from '../helpers/eventually.ts'
 import { request } from '../helpers/http.ts'
 import { startPingap, type Pingap } from '../helpers/start-pingap.ts'
 import { tables } from '../helpers/spec.ts'
 import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstreams.ts'
+import { decodeOtlpBody } from '../helpers/otlp-body.ts'
 
 interface Span {
   readonly traceId: string
@@ -40,9 +40,7 @@ async function otlpReceiver() {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       paths.push(req.url ?? '')
-      let body = Buffer.concat(chunks)
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
-      const data = JSON.parse(body.toString()) as {
+      const data = decodeOtlpBody(req.headers, Buffer.concat(chunks)) as unknown as {
         resourceSpans: Array<{
           resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }
           scopeSpans: Array<{ spans: Span[] }>

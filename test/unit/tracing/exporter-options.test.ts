@@ -14,6 +14,7 @@ describe('parseOtlpExporter', () => {
   test("Pingap's form is OTLP/gRPC with Pingap's defaults", () => {
     assert.deepEqual(parseOtlpExporter('http://collector:4317', PATH), {
       protocol: 'grpc',
+      encoding: 'protobuf',
       url: 'http://collector:4317',
       timeoutMs: 3000,
       maxQueueSize: 2048,
@@ -30,8 +31,13 @@ describe('parseOtlpExporter', () => {
   })
 
   const cases: Array<[string, Record<string, unknown>]> = [
-    ['http://c:4318/v1/traces', { protocol: 'http', url: 'http://c:4318/v1/traces' }],
+    [
+      'http://c:4318/v1/traces',
+      { protocol: 'http', encoding: 'protobuf', url: 'http://c:4318/v1/traces' },
+    ],
     ['http://c:4318?protocol=http', { protocol: 'http', url: 'http://c:4318/v1/traces' }],
+    ['http://c:4318/t?protocol=http/protobuf', { protocol: 'http', encoding: 'protobuf' }],
+    ['http://c:4318/t?protocol=HTTP/JSON', { protocol: 'http', encoding: 'json' }],
     ['http://c:4317/x?protocol=grpc', { protocol: 'grpc', url: 'http://c:4317' }],
     [
       'http://c:4317?timeout=1s&max_queue_size=10&scheduled_delay=200ms&max_export_batch_size=5',

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test'
 import { Tracing } from '../../../src/tracing/otel.ts'
 import { eventually } from '../../helpers/eventually.ts'
 import { fakeContext } from '../../helpers/fake-context.ts'
+import { decodeOtlpBody } from '../../helpers/otlp-body.ts'
 
 interface OtlpSpan {
   traceId: string
@@ -22,14 +23,14 @@ async function collector() {
   const spans: OtlpSpan[] = []
   const services: string[] = []
   const encodings: string[] = []
+  const types: string[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       encodings.push(req.headers['content-encoding'] ?? 'identity')
-      let body = Buffer.concat(chunks)
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
-      const data = JSON.parse(body.toString()) as {
+      types.push(req.headers['content-type'] ?? '')
+      const data = decodeOtlpBody(req.headers, Buffer.concat(chunks)) as unknown as {
         resourceSpans: Array<{
           resource: { attributes: Array<{ key: string; value: { stringValue: string } }> }
           scopeSpans: Array<{ spans: OtlpSpan[] }>
@@ -48,7 +49,7 @@ async function collector() {
   await once(server, 'listening')
   const port = (server.address() as AddressInfo).port
   const close = () => new Promise<void>((r) => server.close(() => r()))
-  return { spans, services, encodings, port, close }
+  return { spans, services, encodings, types, port, close }
 }
 
 /** An OTLP/gRPC endpoint that keeps each export's raw protobuf message and answers OK. */
@@ -180,7 +181,7 @@ describe('Tracing', () => {
     }
   })
 
-  test('shutdown exports what is queued; compression=none sends plain JSON', async () => {
+  test('shutdown exports what is queued; compression=none sends plain protobuf', async () => {
     const c = await collector()
     const tracing = new Tracing()
     try {
@@ -192,6 +193,7 @@ describe('Tracing', () => {
       await tracing.shutdown()
       assert.equal(c.spans.length, 4)
       assert.deepEqual(c.encodings, ['identity'])
+      assert.deepEqual(c.types, ['application/x-protobuf'])
     } finally {
       await c.close()
     }

@@ -8,6 +8,7 @@ import { parseOtlpExporter, type OtlpOptions } from '../../../src/tracing/export
 import { createHttpExporter } from '../../../src/tracing/otlp-http.ts'
 import { RequestSpans } from '../../../src/tracing/spans.ts'
 import { fakeContext } from '../../helpers/fake-context.ts'
+import { decodeOtlpBody, decodeOtlpProtobuf } from '../../helpers/otlp-body.ts'
 
 interface Received {
   readonly url: string
@@ -53,7 +54,7 @@ function batch(): RequestSpans[] {
 }
 
 describe('createHttpExporter', () => {
-  test('POSTs gzipped OTLP JSON to the path, reusing one connection', async () => {
+  test('POSTs gzipped OTLP protobuf to the path, reusing one connection', async () => {
     const c = await collector([])
     const exporter = createHttpExporter(options(c.port), 'pingap:web')
     try {
@@ -62,12 +63,25 @@ describe('createHttpExporter', () => {
       assert.equal(c.received.length, 2)
       const [first] = c.received as [Received]
       assert.equal(first.url, '/v1/traces')
-      assert.equal(first.headers['content-type'], 'application/json')
+      assert.equal(first.headers['content-type'], 'application/x-protobuf')
       assert.equal(first.headers['content-encoding'], 'gzip')
       assert.equal(first.headers.connection, 'keep-alive')
-      const body = JSON.parse(gunzipSync(first.body).toString()) as {
-        resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }>
-      }
+      const body = decodeOtlpProtobuf(gunzipSync(first.body))
+      assert.equal(body.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.name, '/p')
+    } finally {
+      await exporter.shutdown()
+      await c.close()
+    }
+  })
+
+  test('protocol=http/json sends the JSON encoding', async () => {
+    const c = await collector([])
+    const exporter = createHttpExporter(options(c.port, '?protocol=http/json'), 'pingap:web')
+    try {
+      await exporter.export(batch())
+      const [first] = c.received as [Received]
+      assert.equal(first.headers['content-type'], 'application/json')
+      const body = decodeOtlpBody(first.headers, first.body)
       assert.equal(body.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.name, '/p')
     } finally {
       await exporter.shutdown()
