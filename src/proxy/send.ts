@@ -114,7 +114,8 @@ export function sendError(
   if (ctx !== undefined) ctx.sentHeaders = headers
   res.writeHead(err.status, headers)
   if (ctx !== undefined) ctx.responseSize = page.body.length
-  res.end(req.method === 'HEAD' ? undefined : page.body)
+  // With the loop turn's other writes, like plugin responses: a 404 flood wrote each page alone.
+  endAtTurnEnd(res, req.method === 'HEAD' ? undefined : page.body)
 }
 
 /**
