@@ -129,6 +129,8 @@ export class Primary {
       workers: () => this.#workers.live().filter((h) => h.greeted),
       control: () => Promise.all(Object.values(control).map((family) => family.get())),
     })
+    // Pushes (prometheus_metrics = a URL) leave the primary, with the sum over every worker.
+    this.#observability.metrics.setRenderer(() => this.#metrics.render())
     this.pipeline = new ConfigPipeline({
       store: options.store,
       versions,

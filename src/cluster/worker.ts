@@ -70,6 +70,8 @@ class DataPlaneWorker {
     this.#done = new Promise((resolve) => (this.#exit = resolve))
     // A scrape on this worker answers the sum over every worker (docs/cluster.md).
     this.#observability.metrics.setRenderer(() => this.#clusterMetrics.request())
+    // The primary pushes that sum once; every worker pushing it would repeat it N times.
+    this.#observability.metrics.leavePushesToPrimary()
   }
 
   /** Resolves with the exit code once the worker drained (or failed to start). */

@@ -53,6 +53,8 @@ export class Metrics {
   readonly #locations = new Map<string, Map<string, LocationRecorder>>()
   readonly #upstreams = new Map<string, Map<string, UpstreamRecorder>>()
   readonly #pushers: Pushers
+  /** Whether this process pushes (`prometheus_metrics` set to a URL). */
+  #pushing = true
   #pullPaths: ReadonlyMap<string, string> = new Map()
   /** Servers with `prometheus_metrics` set: only their requests are recorded (as Pingap). */
   #recording: ReadonlySet<string> = new Set()
@@ -107,7 +109,7 @@ export class Metrics {
     if (recording.size > 0) await this.registryReady()
     this.#pullPaths = pulls
     this.#recording = recording
-    this.#pushers.sync(pushes)
+    this.#pushers.sync(this.#pushing ? pushes : [])
     this.retain({ servers: new Map(servers.map((s) => [s.name, s.locations])), upstreams })
   }
 
@@ -212,6 +214,15 @@ export class Metrics {
    */
   setRenderer(renderer: (() => Promise<string>) | undefined): void {
     this.#renderer = renderer
+  }
+
+  /**
+   * Leaves Pushgateway pushes to another process: a cluster worker, whose primary pushes the
+   * sum over every worker once (instead of each worker pushing the same sum).
+   */
+  leavePushesToPrimary(): void {
+    this.#pushing = false
+    this.#pushers.sync([])
   }
 
   /** Renders every metric in the text exposition format (families without prom-client). */

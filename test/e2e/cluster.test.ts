@@ -263,3 +263,53 @@ describe('--threads', () => {
     assert.match(bad.stderr, /--threads must be a non-negative integer/)
   })
 })
+
+describe('Pushgateway with threads = 2', () => {
+  test('the primary pushes the sum over every worker once per interval', async () => {
+    const up = await startUpstream(undefined, 'up')
+    const pushes: Array<{ at: number; body: string }> = []
+    const gateway = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c: Buffer) => (body += c.toString()))
+      req.on('end', () => {
+        pushes.push({ at: Date.now(), body })
+        res.statusCode = 202
+        res.end()
+      })
+    }).listen(0, '127.0.0.1')
+    await new Promise((r) => gateway.once('listening', r))
+    const gatewayPort = (gateway.address() as AddressInfo).port
+    const pingap = await startPingap(
+      {
+        'pingap.toml':
+          '[basic]\nthreads = 2\n' +
+          `[upstreams.up]\naddrs = ["${up.addr}"]\n[locations.all]\nupstream = "up"\n` +
+          '[servers.web]\naddr = "127.0.0.1:0"\nlocations = ["all"]\n' +
+          `prometheus_metrics = "http://127.0.0.1:${gatewayPort}/metrics/job/pingap?interval=1s"\n`,
+      },
+      { confPath: 'pingap.toml', waitFor: ['web'] },
+    )
+    const total = 'pingap_http_requests_total{server="web",location="all"} 20'
+    try {
+      const web = pingap.servers.get('web')!
+      for (let i = 0; i < 20; i++) {
+        const res = await request(web, `/x${i}`, { headers: { connection: 'close' } })
+        assert.equal(res.status, 200)
+      }
+      const first = await eventually(() => {
+        const found = pushes.find((p) => p.body.includes(total))
+        assert.ok(found, `no push with the total yet (${pushes.length} pushes)`)
+        return found
+      }, 15_000)
+      await new Promise((r) => setTimeout(r, 3_500))
+      const later = pushes.filter((p) => p.at > first.at)
+      // One pusher at 1 s: 3 or 4 pushes in 3.5 s (three processes pushing made about 10).
+      assert.ok(later.length >= 2 && later.length <= 5, `${later.length} pushes in 3.5 s`)
+      for (const p of later) assert.ok(p.body.includes(total), 'a push without the workers sum')
+    } finally {
+      assert.equal(await pingap.stop(), 0)
+      await up.close()
+      await new Promise((r) => gateway.close(r))
+    }
+  })
+})
