@@ -90,7 +90,12 @@ export class Primary {
   readonly #runtime: Runtime
   readonly #health: HealthMonitors
   /** Webhook notifications of config and health events (request metrics live in workers). */
-  readonly #observability = new Observability()
+  /**
+   * No Node default metrics here: scrapes and pushes render the workers' sum plus the control
+   * families (metrics-aggregator.ts), never the primary's own registry, and prom-client's
+   * event-loop monitor would wake this otherwise idle process 100 times a second.
+   */
+  readonly #observability = new Observability({ defaultMetrics: false })
   readonly #workers: WorkerSet
   readonly #watch = new AbortController()
   /** Certificate validity checks and ACME run here, where the store is. */
