@@ -319,21 +319,18 @@ function bool(key: Uint8Array, value: boolean | undefined): Attribute | undefine
   return value === undefined ? undefined : { key, kind: 'bool', value }
 }
 
-function spanHead(
-  out: ProtoWriter,
-  trace: RequestSpans,
-  spanId: string,
-  parent: string,
-  name: string,
-  kind: number,
-): void {
-  out.id(1, trace.traceId)
-  out.id(2, spanId)
-  if (trace.traceState !== '') out.string(3, trace.traceState)
-  out.id(4, parent)
-  out.string(5, name)
-  out.byte(tag(6, VARINT))
-  out.byte(kind)
+/** What differs between a SERVER and a CLIENT span. */
+interface SpanFields {
+  readonly spanId: string
+  readonly parentSpanId: string
+  readonly name: string
+  readonly kind: number
+  readonly start: number
+  readonly end: number
+  readonly attributes: ReadonlyArray<Attribute | undefined>
+  /** Whether the span gets an error status, with `error` as its message when set. */
+  readonly failed: boolean
+  readonly error?: string | undefined
 }
 
 function errorStatus(out: ProtoWriter, message: string | undefined): void {
@@ -352,47 +349,56 @@ function errorStatus(out: ProtoWriter, message: string | undefined): void {
   out.byte(STATUS_ERROR)
 }
 
-function serverSpan(out: ProtoWriter, trace: RequestSpans, max: number): void {
+/** One Span message (field 2 of ScopeSpans). */
+function writeSpan(out: ProtoWriter, trace: RequestSpans, span: SpanFields, max: number): void {
   out.room(SPAN_ROOM)
   const start = out.beginMessage(2)
-  spanHead(out, trace, trace.spanId, trace.parentSpanId, trace.name, KIND_SERVER)
-  out.unixNanos(7, trace.start)
-  out.unixNanos(8, trace.end)
-  out.attributes(
-    [
-      str(KEYS.method, trace.method),
-      str(KEYS.url, trace.url),
-      str(KEYS.host, trace.host),
-      str(KEYS.clientIp, trace.clientIp),
-      int(KEYS.status, trace.status),
-      int(KEYS.bodySize, trace.bodySize),
-      str(KEYS.location, trace.location),
-    ],
-    max,
-  )
-  if (trace.status >= 500) errorStatus(out, undefined)
+  out.id(1, trace.traceId)
+  out.id(2, span.spanId)
+  if (trace.traceState !== '') out.string(3, trace.traceState)
+  out.id(4, span.parentSpanId)
+  out.string(5, span.name)
+  out.byte(tag(6, VARINT))
+  out.byte(span.kind)
+  out.unixNanos(7, span.start)
+  out.unixNanos(8, span.end)
+  out.attributes(span.attributes, max)
+  if (span.failed) errorStatus(out, span.error)
   out.endMessage(start)
 }
 
-function clientSpan(out: ProtoWriter, trace: RequestSpans, span: ClientSpan, max: number): void {
-  out.room(SPAN_ROOM)
-  const start = out.beginMessage(2)
-  spanHead(out, trace, span.spanId, trace.spanId, span.name, KIND_CLIENT)
-  out.unixNanos(7, span.start)
-  out.unixNanos(8, span.end)
-  out.attributes(
-    [
-      str(KEYS.addr, span.addr),
-      int(KEYS.status, span.status),
-      bool(KEYS.reused, span.reused),
-      double(KEYS.connect, span.connectTime),
-      double(KEYS.processing, span.processingTime),
-      double(KEYS.response, span.responseTime),
-    ],
+function serverSpan(out: ProtoWriter, trace: RequestSpans, max: number): void {
+  const attributes = [
+    str(KEYS.method, trace.method),
+    str(KEYS.url, trace.url),
+    str(KEYS.host, trace.host),
+    str(KEYS.clientIp, trace.clientIp),
+    int(KEYS.status, trace.status),
+    int(KEYS.bodySize, trace.bodySize),
+    str(KEYS.location, trace.location),
+  ]
+  const { spanId, parentSpanId, name, start, end } = trace
+  const failed = trace.status >= 500
+  writeSpan(
+    out,
+    trace,
+    { spanId, parentSpanId, name, kind: KIND_SERVER, start, end, attributes, failed },
     max,
   )
-  if (span.error !== undefined) errorStatus(out, span.error)
-  out.endMessage(start)
+}
+
+function clientSpan(out: ProtoWriter, trace: RequestSpans, span: ClientSpan, max: number): void {
+  const attributes = [
+    str(KEYS.addr, span.addr),
+    int(KEYS.status, span.status),
+    bool(KEYS.reused, span.reused),
+    double(KEYS.connect, span.connectTime),
+    double(KEYS.processing, span.processingTime),
+    double(KEYS.response, span.responseTime),
+  ]
+  const { spanId, name, start, end, error } = span
+  const fields = { spanId, parentSpanId: trace.spanId, name, kind: KIND_CLIENT, start, end }
+  writeSpan(out, trace, { ...fields, attributes, failed: error !== undefined, error }, max)
 }
 
 /** The constant parts of one server's export requests. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { RequestContext } from '../../../src/core/context.ts'
 import { encodeJson, jsonEnvelope, unixNanos } from '../../../src/tracing/otlp-json.ts'
-import { RequestSpans, type TraceSettings } from '../../../src/tracing/spans.ts'
+import type { RequestSpans } from '../../../src/tracing/spans.ts'
 import { fakeContext } from '../../helpers/fake-context.ts'
+import { recordRequest, tracedContext } from '../../helpers/request-spans.ts'
 
 interface Value {
   stringValue?: string
@@ -31,23 +31,6 @@ interface Body {
   }>
 }
 
-/** Runs one request through a RequestSpans and returns what it queued. */
-function record(ctx: RequestContext, attempts: Array<unknown>): RequestSpans[] {
-  const out: RequestSpans[] = []
-  const settings: TraceSettings = {
-    sampleRatio: 1,
-    jaeger: false,
-    sink: { add: (s) => out.push(s) },
-  }
-  const spans = new RequestSpans(settings, ctx)
-  for (const error of attempts) {
-    spans.upstreamStart('app', '10.0.0.1:80', {})
-    if (error !== 'open') spans.upstreamEnd(error ?? undefined)
-  }
-  spans.finish(ctx)
-  return out
-}
-
 function decode(batch: RequestSpans[], max = 16): Body {
   return JSON.parse(
     encodeJson(jsonEnvelope('pingap:web', 'pingap-ts'), batch, max).toString(),
@@ -60,16 +43,9 @@ function attrs(span: Span): Record<string, unknown> {
 
 describe('encodeJson', () => {
   test('a request becomes a SERVER span and its CLIENT span in one resource and scope', () => {
-    const ctx = fakeContext({
-      path: '/api/x',
-      query: 'a=1',
-      headers: { traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`, tracestate: 'v=1' },
-    })
-    ctx.upstreamStatus = 201
-    ctx.upstreamReused = true
-    ctx.upstreamTimings.processing = 1.23456789
+    const ctx = tracedContext()
     const before = BigInt(Date.now()) * 1_000_000n
-    const [trace] = record(ctx, [null])
+    const [trace] = recordRequest(ctx, [null])
     const body = decode([trace as RequestSpans])
     const rs = body.resourceSpans[0]!
     assert.deepEqual(rs.resource.attributes, [
@@ -112,20 +88,20 @@ describe('encodeJson', () => {
 
   test('5xx marks the SERVER span, a failed attempt its CLIENT span, with the reason', () => {
     const ctx = fakeContext()
-    const [trace] = record(ctx, [new Error('connect ECONNREFUSED'), null])
+    const [trace] = recordRequest(ctx, [new Error('connect ECONNREFUSED'), null])
     const body = decode([trace as RequestSpans])
     const [first, second] = body.resourceSpans[0]!.scopeSpans[0]!.spans.slice(1) as [Span, Span]
     assert.deepEqual(first.status, { code: 2, message: 'connect ECONNREFUSED' })
     assert.equal(second.status, undefined)
     ctx.status = 502
-    const [failed] = record(ctx, [])
+    const [failed] = recordRequest(ctx, [])
     const server = decode([failed as RequestSpans]).resourceSpans[0]!.scopeSpans[0]!.spans[0]!
     assert.deepEqual(server.status, { code: 2 })
   })
 
   test('a retry ends the previous attempt as superseded; an open one ends with the request', () => {
     const ctx = fakeContext({ status: 499 })
-    const [trace] = record(ctx, ['open', 'open'])
+    const [trace] = recordRequest(ctx, ['open', 'open'])
     const spans = decode([trace as RequestSpans]).resourceSpans[0]!.scopeSpans[0]!.spans
     assert.deepEqual(
       spans.slice(1).map((s) => s.status?.message),
@@ -135,13 +111,13 @@ describe('encodeJson', () => {
 
   test('strings are escaped: quotes, backslashes, control and non-ASCII characters', () => {
     const path = '/a"b\\c\u0001d/é/日本/\u2028'
-    const [trace] = record(fakeContext({ path }), [])
+    const [trace] = recordRequest(fakeContext({ path }), [])
     const server = decode([trace as RequestSpans]).resourceSpans[0]!.scopeSpans[0]!.spans[0]!
     assert.equal(server.name, path)
   })
 
   test('max_attributes keeps the first ones and counts the rest', () => {
-    const [trace] = record(fakeContext(), [null])
+    const [trace] = recordRequest(fakeContext(), [null])
     const [server, client] = decode([trace as RequestSpans], 2).resourceSpans[0]!.scopeSpans[0]!
       .spans as [Span, Span]
     assert.deepEqual(Object.keys(attrs(server)), ['http.method', 'http.url'])
@@ -154,7 +130,7 @@ describe('encodeJson', () => {
     const batch: RequestSpans[] = []
     const long = `/${'x'.repeat(2_000)}`
     for (let i = 0; i < 200; i++)
-      batch.push(...record(fakeContext({ path: `${long}${i}` }), [null]))
+      batch.push(...recordRequest(fakeContext({ path: `${long}${i}` }), [null]))
     const spans = decode(batch).resourceSpans[0]!.scopeSpans[0]!.spans
     assert.equal(spans.length, 400)
     assert.equal(spans[398]!.name, `${long}199`)
