@@ -1,8 +1,8 @@
 /**
  * The tracer of one server (service name `pingap:<server>`): per request it records plain
  * span data (spans.ts); batches are encoded and exported off the request path (batcher.ts)
- * over OTLP/HTTP JSON (otlp-http.ts) or OTLP/gRPC (otlp-grpc.ts). Loaded with `import()` by
- * otel.ts the first time a server sets `otlp_exporter`.
+ * over OTLP/HTTP, protobuf or JSON (otlp-http.ts), or OTLP/gRPC (otlp-grpc.ts). Loaded with
+ * `import()` by otel.ts the first time a server sets `otlp_exporter`.
  */
 import type { RequestContext } from '../core/context.ts'
 import { Batcher, type BatchExporter } from './batcher.ts'
