@@ -60,28 +60,33 @@ function post(
   })
 }
 
-/** The body encoder of `options.encoding`, with the envelope naming `serviceName`. */
+/** The body encoder of `options.encoding` and its Content-Type, the envelope naming `service`. */
 function batchEncoder(
   options: OtlpOptions,
-  serviceName: string,
-): (batch: readonly RequestSpans[]) => Buffer {
+  service: string,
+): { contentType: string; encode: (batch: readonly RequestSpans[]) => Buffer } {
   if (options.encoding === 'json') {
-    const envelope = jsonEnvelope(serviceName, 'pingap-ts')
-    return (batch) => encodeJson(envelope, batch, options.maxAttributes)
+    const envelope = jsonEnvelope(service, 'pingap-ts')
+    return {
+      contentType: 'application/json',
+      encode: (batch) => encodeJson(envelope, batch, options.maxAttributes),
+    }
   }
-  const envelope = protoEnvelope(serviceName, 'pingap-ts')
-  return (batch) => encodeProto(envelope, batch, options.maxAttributes)
+  const envelope = protoEnvelope(service, 'pingap-ts')
+  return {
+    contentType: 'application/x-protobuf',
+    encode: (batch) => encodeProto(envelope, batch, options.maxAttributes),
+  }
 }
 
 /** The exporter of one server's spans to an OTLP/HTTP endpoint. */
 export function createHttpExporter(options: OtlpOptions, serviceName: string): BatchExporter {
   const url = new URL(options.url)
-  const encode = batchEncoder(options, serviceName)
+  const { contentType, encode } = batchEncoder(options, serviceName)
   const agentOptions = { keepAlive: true, maxSockets: 1 }
   const agent =
     url.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions)
   const gzipped = options.compression === 'gzip'
-  const contentType = options.encoding === 'json' ? 'application/json' : 'application/x-protobuf'
   const headers: Record<string, string> = { 'content-type': contentType }
   if (gzipped) headers['content-encoding'] = 'gzip'
 

@@ -217,47 +217,19 @@ class ProtoWriter {
    * (a short string's from its length alone), so nothing has to move afterwards.
    */
   attribute(field: number, attr: Attribute): void {
-    let valueSize: number
-    let textBytes = 0
-    switch (attr.kind) {
-      case 'string':
-        textBytes = attr.value.length <= SHORT ? -1 : Buffer.byteLength(attr.value)
-        valueSize = textBytes === -1 ? 0 : 1 + varintSize(textBytes) + textBytes
-        break
-      case 'bool':
-        valueSize = 2
-        break
-      case 'int':
-        valueSize = 1 + (attr.value >= 0 ? varintSize(attr.value) : 10)
-        break
-      case 'double':
-        valueSize = 9
-        break
-    }
     this.byte(tag(field, LEN))
-    if (textBytes === -1) {
-      // key, tag(2) + length, tag(1) + length, at most 3 × SHORT bytes: always below 128.
-      const kvAt = this.at++
-      this.bytes(attr.key)
-      this.byte(tag(2, LEN))
-      const valueAt = this.at++
-      this.byte(tag(1, LEN))
-      const textAt = this.at++
-      const n = this.shortUtf8(attr.value as string)
-      this.buf[textAt] = n
-      this.buf[valueAt] = n + 2
-      this.buf[kvAt] = this.at - kvAt - 1
+    if (attr.kind === 'string' && attr.value.length <= SHORT) {
+      this.#shortStringKeyValue(attr.key, attr.value)
       return
     }
+    const valueSize = anyValueSize(attr)
     this.varint(attr.key.length + 1 + varintSize(valueSize) + valueSize)
     this.bytes(attr.key)
     this.byte(tag(2, LEN))
     this.varint(valueSize)
     switch (attr.kind) {
       case 'string':
-        this.byte(tag(1, LEN))
-        this.varint(textBytes)
-        this.at += this.buf.write(attr.value, this.at, 'utf8')
+        this.string(1, attr.value)
         break
       case 'bool':
         this.byte(tag(2, VARINT))
@@ -273,6 +245,20 @@ class ProtoWriter {
         this.at += 8
         break
     }
+  }
+
+  /** The KeyValue's length, then key, value and string: at most 3 × SHORT bytes, below 128. */
+  #shortStringKeyValue(key: Uint8Array, text: string): void {
+    const kvAt = this.at++
+    this.bytes(key)
+    this.byte(tag(2, LEN))
+    const valueAt = this.at++
+    this.byte(tag(1, LEN))
+    const textAt = this.at++
+    const n = this.shortUtf8(text)
+    this.buf[textAt] = n
+    this.buf[valueAt] = n + 2
+    this.buf[kvAt] = this.at - kvAt - 1
   }
 
   /** Writes the present attributes, keeping the first `max`, and the dropped count. */
@@ -300,6 +286,22 @@ function varintSize(value: number): number {
   let size = 1
   for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) size++
   return size
+}
+
+/** The size of an attribute's AnyValue message. */
+function anyValueSize(attr: Attribute): number {
+  switch (attr.kind) {
+    case 'string': {
+      const n = Buffer.byteLength(attr.value)
+      return 1 + varintSize(n) + n
+    }
+    case 'bool':
+      return 2
+    case 'int':
+      return 1 + (attr.value >= 0 ? varintSize(attr.value) : 10)
+    case 'double':
+      return 9
+  }
 }
 
 const str = (key: Uint8Array, value: string): Attribute => ({ key, kind: 'string', value })
@@ -341,9 +343,7 @@ function errorStatus(out: ProtoWriter, message: string | undefined): void {
     const n = Buffer.byteLength(message)
     out.room(n + 16)
     out.varint(1 + varintSize(n) + n + 2)
-    out.byte(tag(2, LEN))
-    out.varint(n)
-    out.at += out.buf.write(message, out.at, 'utf8')
+    out.string(2, message)
   }
   out.byte(tag(3, VARINT))
   out.byte(STATUS_ERROR)
@@ -447,14 +447,9 @@ export function encodeProto(
   const { resource, scope } = envelope
   const scopeSpans = scope.length + (out.at - head)
   const resourceSpans = resource.length + 1 + varintSize(scopeSpans) + scopeSpans
-  const first =
-    head -
-    scope.length -
-    varintSize(scopeSpans) -
-    1 -
-    resource.length -
-    varintSize(resourceSpans) -
-    1
+  const envelopeSize =
+    2 + varintSize(resourceSpans) + resource.length + varintSize(scopeSpans) + scope.length
+  const first = head - envelopeSize
   const end = out.at
   out.at = first
   out.byte(tag(1, LEN))
