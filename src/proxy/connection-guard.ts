@@ -24,6 +24,8 @@ interface Gate {
   res: ServerResponse | undefined
   /** Requests parsed while another was in flight, in arrival order. */
   readonly queue: Array<() => void>
+  /** Ends the in-flight response's turn: one function per connection, not one per request. */
+  readonly release: () => void
 }
 
 type GatedSocket = Socket & { [GATE]?: Gate }
@@ -44,14 +46,19 @@ function start(gate: Gate, res: ServerResponse, run: () => void): void {
   gate.busy = true
   gate.res = res
   holdResponseWrites(res)
-  onResponseClose(res, () => release(gate))
+  onResponseClose(res, gate.release)
   run()
 }
 
 function gateOf(socket: GatedSocket): Gate {
   let gate = socket[GATE]
   if (gate === undefined) {
-    const created: Gate = { busy: false, res: undefined, queue: [] }
+    const created: Gate = {
+      busy: false,
+      res: undefined,
+      queue: [],
+      release: () => release(created),
+    }
     // Requests still queued when the client goes away are never run.
     socket.once('close', () => (created.queue.length = 0))
     socket[GATE] = created

@@ -291,7 +291,8 @@ export function forward(job: ForwardJob, first: Backend): void {
       })
     : undefined
   const body = guarded?.stream ?? null
-  const tried = new Set<Backend>()
+  // Made on the first connect failure: most requests never retry.
+  let tried: Set<Backend> | undefined
   let retries = 0
   let staleRetried = false
 
@@ -306,7 +307,7 @@ export function forward(job: ForwardJob, first: Backend): void {
       attempt(failed)
       return true
     }
-    tried.add(failed)
+    ;(tried ??= new Set()).add(failed)
     if (body !== null || retries >= location.maxRetries) return false
     const window = location.retryWindowMs
     if (window !== undefined && performance.now() - ctx.startTime > window) return false

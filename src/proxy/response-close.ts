@@ -20,7 +20,8 @@ export function onResponseClose(res: ServerResponse, callback: () => void): void
   }
   const list = [callback]
   tracked[CALLBACKS] = list
-  res.once('close', () => {
+  // 'close' is emitted once per response: `on` spares the once-wrapper and its removal.
+  res.on('close', () => {
     // Every callback runs even when one throws (a gate left closed would stall the connection);
     // the first error is then rethrown as a listener's would be.
     let failure: Error | undefined

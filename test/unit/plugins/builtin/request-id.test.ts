@@ -40,5 +40,9 @@ test('uuidv7 ids are unique and ordered by time', () => {
   assert.equal(a.slice(0, 13), '018bcfe5-6800')
   const many = new Set(Array.from({ length: 1000 }, () => uuidv7()))
   assert.equal(many.size, 1000)
+  // RFC 9562 layout: version 7, variant 10xx, lower-case hex.
+  for (const id of many) {
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  }
   assert.equal(nanoid(8).length, 8)
 })
