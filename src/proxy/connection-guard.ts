@@ -42,12 +42,15 @@ function release(gate: Gate): void {
   gate.queue.shift()?.()
 }
 
-function start(gate: Gate, res: ServerResponse, run: () => void): void {
+/** What answers one request of the connection. */
+type Serve = (req: IncomingMessage, res: ServerResponse) => void
+
+function start(gate: Gate, req: IncomingMessage, res: ServerResponse, serve: Serve): void {
   gate.busy = true
   gate.res = res
   holdResponseWrites(res)
   onResponseClose(res, gate.release)
-  run()
+  serve(req, res)
 }
 
 function gateOf(socket: GatedSocket): Gate {
@@ -67,21 +70,21 @@ function gateOf(socket: GatedSocket): Gate {
   return gate
 }
 
-/** Runs `run` now, or once every earlier request of this connection has been answered. */
-export function inOrder(req: IncomingMessage, res: ServerResponse, run: () => void): void {
+/** Runs `serve` now, or once every earlier request of this connection has been answered. */
+export function inOrder(req: IncomingMessage, res: ServerResponse, serve: Serve): void {
   const socket = req.socket as GatedSocket
   // Node keeps parsing the rest of a read buffer after a flood closed the connection.
   if (socket.destroyed) return
   const gate = gateOf(socket)
   if (!gate.busy) {
-    start(gate, res, run)
+    start(gate, req, res, serve)
     return
   }
   if (gate.queue.length >= MAX_PIPELINED) {
     socket.destroy()
     return
   }
-  gate.queue.push(() => start(gate, res, run))
+  gate.queue.push(() => start(gate, req, res, serve))
 }
 
 /** True while a response is being produced on `socket`. */

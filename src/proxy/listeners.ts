@@ -137,24 +137,24 @@ export class Listeners {
     const listener: Listener = { serverName: runtime.name, addr, server, front, bound: addr }
     applyLimits(server, runtime)
     const handlers = new Map<string, ReturnType<typeof createHandler>>()
-    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const handlerNow = (): ReturnType<typeof createHandler> => {
       let handler = handlers.get(listener.serverName)
       if (handler === undefined) {
         handler = createHandler(this.#runtime, listener.serverName, this.#observer)
         handlers.set(listener.serverName, handler)
       }
-      const run = handler
-      if (req.httpVersionMajor === 2) {
-        // HTTP/2 streams are independent: no per-connection queue (nor socket pausing).
-        this.#track(res)
-        run(req, res)
-        return
-      }
+      return handler
+    }
+    // One function per listener, not a closure per request.
+    const serve = (req: IncomingMessage, res: ServerResponse): void => {
+      this.#track(res)
+      handlerNow()(req, res)
+    }
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      // HTTP/2 streams are independent: no per-connection queue (nor socket pausing).
+      if (req.httpVersionMajor === 2) serve(req, res)
       // Pipelined requests of one connection are answered one at a time.
-      inOrder(req, res, () => {
-        this.#track(res)
-        run(req, res)
-      })
+      else inOrder(req, res, serve)
     }
     server.on('request', onRequest)
     front.onH2Request(onRequest)
@@ -195,11 +195,14 @@ export class Listeners {
     traffic.accepted++
     traffic.processing++
     if (this.#draining) res.shouldKeepAlive = false
-    onResponseClose(res, () => {
-      this.#inflight--
-      traffic.processing--
-      if (this.#inflight === 0) this.#idle?.()
-    })
+    onResponseClose(res, this.#untrack)
+  }
+
+  /** The end of a tracked response (one function for every request). */
+  readonly #untrack = (): void => {
+    this.#inflight--
+    traffic.processing--
+    if (this.#inflight === 0) this.#idle?.()
   }
 
   /**
