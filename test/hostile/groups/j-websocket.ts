@@ -4,6 +4,7 @@ import type { Socket } from 'node:net'
 import { describe, test } from 'node:test'
 import { WebSocket } from 'ws'
 import { eventually } from '../../helpers/eventually.ts'
+import { within } from '../../helpers/within.ts'
 import { canary, type HostileEnv } from '../helpers/env.ts'
 import { rssMb } from '../helpers/proxy.ts'
 import { openSocket, raw, rawOn } from '../helpers/raw.ts'
@@ -30,11 +31,12 @@ async function upgraded(port: number): Promise<Socket> {
 }
 
 function client(port: number): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
+  const opened = new Promise<WebSocket>((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host: 'ws.test' } })
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)
   })
+  return within(opened, 5_000, 'WebSocket handshake through the proxy')
 }
 
 function echo(ws: WebSocket, text: string): Promise<string> {
@@ -91,7 +93,7 @@ export function groupJ(env: () => HostileEnv): void {
       const ws = await client(e.port)
       const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
       ws.send('die')
-      assert.equal(await closed, 1006)
+      assert.equal(await within(closed, 5_000, 'client close after the upstream aborted'), 1006)
       await canary(e)
       tally('J4')
     })
