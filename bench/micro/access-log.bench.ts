@@ -4,6 +4,7 @@
  */
 import { compileAccessLog, type AccessLogResponse } from '../../src/proxy/access-log.ts'
 import { fakeContext } from '../../test/helpers/fake-context.ts'
+import { bestOf } from './best-of.ts'
 
 const ctx = fakeContext({
   method: 'GET',
@@ -35,25 +36,13 @@ const TEMPLATES: Record<string, string> = {
   ].join(' '),
 }
 
-/** ns per call, best of several rounds (the best round is the least disturbed one). */
-function measure(fn: () => void, iterations = 200_000, rounds = 7): number {
-  for (let i = 0; i < iterations; i++) fn()
-  let best = Number.POSITIVE_INFINITY
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint()
-    for (let i = 0; i < iterations; i++) fn()
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / iterations)
-  }
-  return best
-}
-
 /** Runs the benchmark and returns ns per line by template name. */
 export function runAccessLogBench(): Record<string, number> {
   const results: Record<string, number> = {}
   let sink = 0
   for (const [name, spec] of Object.entries(TEMPLATES)) {
     const log = compileAccessLog(spec)
-    results[name] = measure(() => {
+    results[name] = bestOf(() => {
       sink += log.format(ctx, res).length
     })
   }

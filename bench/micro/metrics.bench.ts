@@ -9,18 +9,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { Metrics } from '../../src/metrics/metrics.ts'
 import { Tracing } from '../../src/tracing/otel.ts'
 import { fakeContext } from '../../test/helpers/fake-context.ts'
-
-/** ns per call, best of several rounds (the best round is the least disturbed one). */
-function measure(fn: () => void, iterations = 200_000, rounds = 7): number {
-  for (let i = 0; i < iterations; i++) fn()
-  let best = Number.POSITIVE_INFINITY
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint()
-    for (let i = 0; i < iterations; i++) fn()
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / iterations)
-  }
-  return best
-}
+import { bestOf } from './best-of.ts'
 
 async function families(): Promise<() => void> {
   const m = new Metrics({ defaultMetrics: false })
@@ -123,10 +112,10 @@ async function scrape(locations: number): Promise<{ ms: number; bytes: number }>
   return { ms: best, bytes }
 }
 
-const recordNs = measure(await families())
-const promNs = measure(promClient())
+const recordNs = bestOf(await families())
+const promNs = bestOf(promClient())
 const traced = await spans()
-const spanNs = measure(traced.run, 50_000, 5)
+const spanNs = bestOf(traced.run, 50_000, 5)
 await traced.stop()
 const big = await scrape(2000)
 const small = await scrape(200)

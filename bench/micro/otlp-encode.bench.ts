@@ -8,6 +8,7 @@ import { encodeJson, jsonEnvelope } from '../../src/tracing/otlp-json.ts'
 import { encodeProto, protoEnvelope } from '../../src/tracing/otlp-proto.ts'
 import type { RequestSpans } from '../../src/tracing/spans.ts'
 import { recordRequest, tracedContext } from '../../test/helpers/request-spans.ts'
+import { bestOf } from './best-of.ts'
 
 /** A batch the size the batcher sends under load. */
 const BATCH = 512
@@ -23,20 +24,6 @@ function batchOf(size: number): RequestSpans[] {
   return batch
 }
 
-/** ns per call, best of several rounds (the best round is the least disturbed one). */
-function measure(fn: () => number, iterations = 200, rounds = 7): number {
-  let sink = 0
-  for (let i = 0; i < iterations; i++) sink += fn()
-  let best = Number.POSITIVE_INFINITY
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint()
-    for (let i = 0; i < iterations; i++) sink += fn()
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / iterations)
-  }
-  if (sink === 0) throw new Error('unreachable: keeps the work observable')
-  return best
-}
-
 /** µs per trace and bytes per trace, by encoding. */
 export function runOtlpEncodeBench(): Record<string, { micros: number; bytes: number }> {
   const batch = batchOf(BATCH)
@@ -48,7 +35,9 @@ export function runOtlpEncodeBench(): Record<string, { micros: number; bytes: nu
   }
   const results: Record<string, { micros: number; bytes: number }> = {}
   for (const [name, encode] of Object.entries(encoders)) {
-    const ns = measure(() => encode().length)
+    let sink = 0
+    const ns = bestOf(() => (sink += encode().length), 200)
+    if (sink === 0) throw new Error('unreachable: keeps the work observable')
     results[name] = { micros: ns / 1000 / BATCH, bytes: encode().length / BATCH }
   }
   return results
