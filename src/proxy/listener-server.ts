@@ -23,6 +23,8 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls'
 import { logger } from '../core/logger.ts'
+import { nativeParserBinding } from '../upstream/h1/native-parser.ts'
+import { Http1Server } from './http1/server.ts'
 import type { ServerRuntime } from '../runtime/snapshot.ts'
 import type { ServerTlsSettings, SniStore } from '../tls/index.ts'
 
@@ -189,6 +191,24 @@ function sniff(
   socket.once('close', onClose)
 }
 
+/**
+ * The server of a plain-text listener: pingap-ts's own HTTP/1 server (http1/server.ts), or
+ * node:http's when the native parser is missing or `PINGAP_HTTP1_SERVER=node` asks for it. Both
+ * have the fields and events listeners.ts uses, so the rest of the proxy runs on either.
+ */
+function createPlainServer(options: ServerOptions): Server {
+  const parser = nativeParserBinding
+  if (parser === undefined || process.env['PINGAP_HTTP1_SERVER'] === 'node') {
+    return createServer(options)
+  }
+  const server = new Http1Server(parser, {
+    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+    connectionsCheckingInterval: options.connectionsCheckingInterval ?? 30_000,
+    keepAlive: options.keepAlive ?? false,
+  })
+  return server as unknown as Server
+}
+
 /** Creates the server for `runtime`'s kind; `store` is read on every TLS handshake. */
 export function createListenerServer(
   runtime: ServerRuntime,
@@ -202,7 +222,7 @@ export function createListenerServer(
   let server: Server
   let contextKey = ''
   if (tls === undefined) {
-    server = createServer(options)
+    server = createPlainServer(options)
     if (h2 !== undefined) {
       const timeoutMs = runtime.limits.headerReadTimeoutMs
       interceptConnections(server, 'connection', (socket, http1) =>

@@ -52,6 +52,10 @@ function checkHeaders(req: IncomingMessage, limits: ServerLimits): void {
       }
     }
   }
+  if (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused with 400.
+    throw new PingapError('PGT_ERR_BAD_REQUEST', ['missing Host header'])
+  }
   if (isHttp2(req)) {
     // RFC 9113 §8.3.1: a `host` that disagrees with `:authority` makes the request malformed.
     const authority = req.headers[':authority']

@@ -14,24 +14,35 @@ export interface NativeParser {
   /** Signals end of input (a body delimited by the connection closing completes here). */
   finish(): number | Error | undefined
   free(): void
+  /** Reads a stream handle directly (no 'data' events); results come to kOnExecute. */
+  consume(handle: object): void
+  unconsume(): void
+  /** The buffer of the read being parsed (consume mode). */
+  getCurrentBuffer(): Buffer
   [slot: number]: unknown
 }
 
 /** The constructor and the callback slot numbers of the native parser. */
 export interface NativeParserBinding {
   create(): NativeParser
+  readonly REQUEST: number
   readonly RESPONSE: number
+  readonly kOnMessageBegin: number
   readonly kOnHeaders: number
   readonly kOnHeadersComplete: number
   readonly kOnBody: number
   readonly kOnMessageComplete: number
   readonly kOnExecute: number
   readonly kLenientNone: number
+  /** llhttp's method names by number, as far as node:http lists them (0–33 in order). */
+  readonly methods: readonly string[]
 }
 
 interface ParserClass {
   new (): NativeParser
+  readonly REQUEST: unknown
   readonly RESPONSE: unknown
+  readonly kOnMessageBegin: unknown
   readonly kOnHeaders: unknown
   readonly kOnHeadersComplete: unknown
   readonly kOnBody: unknown
@@ -41,7 +52,9 @@ interface ParserClass {
 }
 
 const SLOTS = [
+  'REQUEST',
   'RESPONSE',
+  'kOnMessageBegin',
   'kOnHeaders',
   'kOnHeadersComplete',
   'kOnBody',
@@ -58,34 +71,45 @@ function hasShape(candidate: unknown): candidate is ParserClass {
     typeof proto?.['initialize'] === 'function' &&
     typeof proto['execute'] === 'function' &&
     typeof proto['finish'] === 'function' &&
-    typeof proto['free'] === 'function'
+    typeof proto['free'] === 'function' &&
+    typeof proto['consume'] === 'function' &&
+    typeof proto['unconsume'] === 'function' &&
+    typeof proto['getCurrentBuffer'] === 'function'
   )
 }
 
 function load(): NativeParserBinding | undefined {
-  if (process.env['PINGAP_UPSTREAM_CLIENT'] === 'undici') return undefined
   try {
     const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
-    const common = getBuiltin?.('_http_common') as { HTTPParser?: unknown } | undefined
+    const common = getBuiltin?.('_http_common') as
+      { HTTPParser?: unknown; methods?: unknown } | undefined
     const cls = common?.HTTPParser
-    if (!hasShape(cls)) return undefined
+    const methods = common?.methods
+    if (!hasShape(cls) || !Array.isArray(methods)) return undefined
     return {
       create: () => new cls(),
+      REQUEST: cls.REQUEST as number,
       RESPONSE: cls.RESPONSE as number,
+      kOnMessageBegin: cls.kOnMessageBegin as number,
       kOnHeaders: cls.kOnHeaders as number,
       kOnHeadersComplete: cls.kOnHeadersComplete as number,
       kOnBody: cls.kOnBody as number,
       kOnMessageComplete: cls.kOnMessageComplete as number,
       kOnExecute: cls.kOnExecute as number,
       kLenientNone: typeof cls.kLenientNone === 'number' ? cls.kLenientNone : 0,
+      methods: methods as string[],
     }
   } catch {
     return undefined
   }
 }
 
+/** The native parser binding, or undefined when this Node has none of the expected shape. */
+export const nativeParserBinding: NativeParserBinding | undefined = load()
+
 /**
- * The native parser binding, or undefined when this Node has none of the expected shape (or
- * `PINGAP_UPSTREAM_CLIENT=undici` asks for undici everywhere).
+ * The binding for the upstream client: undefined as well when `PINGAP_UPSTREAM_CLIENT=undici`
+ * asks for undici everywhere.
  */
-export const nativeParser: NativeParserBinding | undefined = load()
+export const nativeParser: NativeParserBinding | undefined =
+  process.env['PINGAP_UPSTREAM_CLIENT'] === 'undici' ? undefined : nativeParserBinding
