@@ -36,8 +36,15 @@ function headerError(code: string, message: string): Error {
   return Object.assign(new TypeError(message), { code })
 }
 
+/** Names already found valid: the same few dozen come in every response (bounded). */
+const VALID_NAMES = new Set<string>()
+const VALID_NAMES_LIMIT = 1024
+
 function checkName(name: string): void {
-  if (!TOKEN.test(name)) {
+  if (VALID_NAMES.has(name)) return
+  if (TOKEN.test(name)) {
+    if (VALID_NAMES.size < VALID_NAMES_LIMIT) VALID_NAMES.add(name)
+  } else {
     throw headerError(
       'ERR_INVALID_HTTP_TOKEN',
       `Header name must be a valid HTTP token ["${name}"]`,
