@@ -297,7 +297,9 @@ export class Http1Connection implements BodySource, ResponseOwner {
     if (this.#gone) return
     const result = this.#parser.finish()
     if (result instanceof Error) this.#parseError(result, undefined)
-    // As node:http (httpAllowHalfOpen false): the client is done, so is the connection.
+    // As node:http (httpAllowHalfOpen false): the client is done, so is the connection; a
+    // request still in flight is aborted (nobody will read its answer), as nginx does.
+    else if (this.#queue.length > 0) this.socket.destroy()
     else this.socket.end()
   }
 

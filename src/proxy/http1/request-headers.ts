@@ -7,6 +7,7 @@
  * with `, ` (RFC 9110 §5.3).
  */
 import type { IncomingHttpHeaders } from 'node:http'
+import { lowerHeaderName, newHeaderObject } from '../../core/header-name.ts'
 
 const FIRST_WINS = new Set([
   'age',
@@ -29,21 +30,6 @@ const FIRST_WINS = new Set([
   'user-agent',
 ])
 
-/**
- * Lower-case forms of the names seen so far: clients send the same few dozen names on every
- * request, so one string per name is reused (and every header object gets the same keys).
- */
-const LOWER = new Map<string, string>()
-const LOWER_LIMIT = 512
-
-function lowerName(name: string): string {
-  const known = LOWER.get(name)
-  if (known !== undefined) return known
-  const lower = name.toLowerCase()
-  if (LOWER.size < LOWER_LIMIT) LOWER.set(name, lower)
-  return lower
-}
-
 function addRepeated(
   headers: Record<string, string | string[]>,
   name: string,
@@ -55,17 +41,11 @@ function addRepeated(
   else if (!FIRST_WINS.has(name)) headers[name] = `${existing}, ${value}`
 }
 
-/**
- * The prototype of every header object: empty, so a field named `constructor` or `__proto__`
- * is an ordinary field, not something inherited from Object.prototype.
- */
-const BARE: object = Object.create(null) as object
-
 /** The header object of a raw field list (see the file comment for repeated fields). */
 export function requestHeaderObject(raw: readonly string[]): IncomingHttpHeaders {
-  const headers = Object.create(BARE) as Record<string, string | string[]>
+  const headers = newHeaderObject()
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = lowerName(raw[i] as string)
+    const name = lowerHeaderName(raw[i] as string)
     const value = raw[i + 1] as string
     const existing = headers[name]
     if (existing !== undefined) addRepeated(headers, name, existing, value)

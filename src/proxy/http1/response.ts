@@ -58,6 +58,20 @@ function checkValue(name: string, value: string): void {
   }
 }
 
+function lower(name: string): string {
+  return name.toLowerCase()
+}
+
+/**
+ * The lower-case name when it may be one of the four names framing looks at (`date`,
+ * `connection`, `content-length`, `transfer-encoding`), by length; other names are left as
+ * they are, sparing a lower-casing per header per response.
+ */
+function framingKey(name: string): string {
+  const n = name.length
+  return n === 4 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : name
+}
+
 /** What the head's own headers decided about framing and the connection. */
 interface HeadFacts {
   connection: boolean
@@ -198,9 +212,10 @@ export class Http1Response extends EventEmitter {
     }
     let head = `HTTP/1.1 ${status} ${this.statusMessage ?? STATUS_CODES[status] ?? 'unknown'}\r\n`
     if (this.#stored !== undefined) {
+      // writeHead's headers win over setHeader's, whatever their case (as node:http).
+      const overridden = new Set(given === undefined ? [] : Object.keys(given).map(lower))
       for (const [key, [name, value]] of this.#stored) {
-        if (given !== undefined && given[key] !== undefined) continue
-        head += this.#headerLines(name, key, value, facts)
+        if (!overridden.has(key)) head += this.#headerLines(name, key, value, facts)
       }
     }
     if (given !== undefined) {
@@ -208,7 +223,7 @@ export class Http1Response extends EventEmitter {
         const value = given[name]
         if (value === undefined) continue
         checkName(name)
-        head += this.#headerLines(name, name.toLowerCase(), value, facts)
+        head += this.#headerLines(name, framingKey(name), value, facts)
       }
     }
     if (this.sendDate && !facts.date) head += `Date: ${httpDate()}\r\n`

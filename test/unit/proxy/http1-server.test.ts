@@ -233,6 +233,27 @@ describe('own HTTP/1 server', () => {
     }
   })
 
+  test("writeHead's headers win over setHeader's whatever their case", async () => {
+    handler = (_req, res) => {
+      res.setHeader('X-A', '1')
+      res.setHeader('Content-Type', 'text/plain')
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end('x')
+    }
+    const res = await raw(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { responses: 1 })
+    assert.equal(res.responses[0]?.headers['content-type'], 'text/html')
+    assert.equal(res.responses[0]?.headers['x-a'], '1')
+  })
+
+  test('a client that half-closes with a request in flight aborts it', async () => {
+    const outcome = new Promise<boolean>((resolve) => {
+      handler = (_req, res) => res.once('close', () => resolve(res.writableFinished))
+    })
+    const res = await raw(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { end: true })
+    assert.ok(res.closed)
+    assert.equal(await outcome, false)
+  })
+
   test('writeHead refuses header values with CR or LF', async () => {
     let error: unknown
     handler = (_req, res) => {
