@@ -9,7 +9,11 @@
  */
 import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
-import type { NativeParser, NativeParserBinding } from '../../upstream/h1/native-parser.ts'
+import {
+  releaseParser,
+  type NativeParser,
+  type NativeParserBinding,
+} from '../../upstream/h1/native-parser.ts'
 import { requestHeaderObject } from './request-headers.ts'
 import { Http1Request, type BodySource } from './request.ts'
 import { Http1Response, type ResponseOwner } from './response.ts'
@@ -289,7 +293,7 @@ export class Http1Connection implements BodySource, ResponseOwner {
       const handle = socket._handle
       if (handle) handle._consumed = false
     }
-    parser.free()
+    releaseParser(parser)
     this.#host.forget(this)
   }
 

@@ -17,7 +17,7 @@ import {
   invalidResponse,
   socketClosed,
 } from './errors.ts'
-import type { NativeParser, NativeParserBinding } from './native-parser.ts'
+import { releaseParser, type NativeParser, type NativeParserBinding } from './native-parser.ts'
 import { toHeaderObject, keepAliveHintMs } from './response-headers.ts'
 
 /** The handler side of one exchange, a subset of undici's DispatchHandler. */
@@ -393,7 +393,7 @@ export class H1Connection implements ExchangeController {
     if (this.#closed) return
     this.#closed = true
     this.socket.destroy()
-    this.#parser.free()
+    releaseParser(this.#parser)
     this.#owner.forget(this)
   }
 }

@@ -14,6 +14,8 @@ export interface NativeParser {
   /** Signals end of input (a body delimited by the connection closing completes here). */
   finish(): number | Error | undefined
   free(): void
+  /** Deletes the native parser (see releaseParser). */
+  close(): void
   /** Reads a stream handle directly (no 'data' events); results come to kOnExecute. */
   consume(handle: object): void
   unconsume(): void
@@ -72,6 +74,7 @@ function hasShape(candidate: unknown): candidate is ParserClass {
     typeof proto['execute'] === 'function' &&
     typeof proto['finish'] === 'function' &&
     typeof proto['free'] === 'function' &&
+    typeof proto['close'] === 'function' &&
     typeof proto['consume'] === 'function' &&
     typeof proto['unconsume'] === 'function' &&
     typeof proto['getCurrentBuffer'] === 'function'
@@ -113,3 +116,13 @@ export const nativeParserBinding: NativeParserBinding | undefined = load()
  */
 export const nativeParser: NativeParserBinding | undefined =
   process.env['PINGAP_UPSTREAM_CLIENT'] === 'undici' ? undefined : nativeParserBinding
+
+/**
+ * Lets go of a parser for good. The native parser is not garbage-collected: `free()` only
+ * readies it for reuse (node:http keeps a pool of them) and leaves it, and everything its
+ * callbacks close over, in memory. `close()` deletes it; node:http waits for the stack to unwind
+ * first, since the parser may be the caller (a callback of its own `execute`).
+ */
+export function releaseParser(parser: NativeParser): void {
+  setImmediate(() => parser.close())
+}
