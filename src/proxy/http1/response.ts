@@ -309,7 +309,12 @@ export class Http1Response extends EventEmitter {
       this.#sendHead(callback)
       return true
     }
+    // Head, size line, data, CRLF: one writev, not a send each (within a held batch the
+    // socket is corked already and this changes nothing).
+    const socket = this.socket
+    socket?.cork()
     const ok = this.#sendBody(chunk, callback)
+    socket?.uncork()
     if (!ok) this.#needDrain = true
     return ok
   }
@@ -337,10 +342,13 @@ export class Http1Response extends EventEmitter {
     const terminator = this.chunkedEncoding && this.#hasBody ? this.#lastChunk() : undefined
     // The head (when still unsent), the body, the terminator: the last write reports 'finish'.
     const last = terminator === undefined ? this.#onFinish : undefined
+    const socket = this.socket
+    socket?.cork()
     if (body !== undefined) this.#sendBody(body, last)
     else if (this.#head !== undefined) this.#sendHead(last)
     else if (last !== undefined) this.#send(EMPTY, last)
     if (terminator !== undefined) this.#send(terminator, this.#onFinish)
+    socket?.uncork()
     return this
   }
 
