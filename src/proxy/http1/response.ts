@@ -72,6 +72,18 @@ function framingKey(name: string): string {
   return n === 4 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : name
 }
 
+/** end()'s arguments as node:http takes them: `(chunk?, encoding?, callback?)`, any left out. */
+function endArguments(
+  chunkOrCallback: Chunk | (() => void) | undefined,
+  encodingOrCallback: BufferEncoding | (() => void) | undefined,
+  cb: (() => void) | undefined,
+): { chunk: Buffer | undefined; callback: (() => void) | undefined } {
+  if (typeof chunkOrCallback === 'function') return { chunk: undefined, callback: chunkOrCallback }
+  const chunk =
+    chunkOrCallback === undefined ? undefined : bodyBytes(chunkOrCallback, encodingOrCallback)
+  return { chunk, callback: typeof encodingOrCallback === 'function' ? encodingOrCallback : cb }
+}
+
 /** What the head's own headers decided about framing and the connection. */
 interface HeadFacts {
   connection: boolean
@@ -324,32 +336,29 @@ export class Http1Response extends EventEmitter {
     encodingOrCallback?: BufferEncoding | (() => void),
     cb?: () => void,
   ): this {
-    let chunk: Buffer | undefined
-    let callback = cb
-    if (typeof chunkOrCallback === 'function') callback = chunkOrCallback
-    else if (chunkOrCallback !== undefined) chunk = bodyBytes(chunkOrCallback, encodingOrCallback)
-    if (typeof encodingOrCallback === 'function') callback = encodingOrCallback
+    const { chunk, callback } = endArguments(chunkOrCallback, encodingOrCallback, cb)
     if (this.writableEnded || this.destroyed) {
       if (callback !== undefined) process.nextTick(callback)
       return this
     }
     if (callback !== undefined) this.once('finish', callback)
-    if (!this.headersSent) {
-      this.#implicitHead(chunk === undefined ? 0 : chunk.length)
-    }
+    if (!this.headersSent) this.#implicitHead(chunk === undefined ? 0 : chunk.length)
     this.writableEnded = true
-    const body = this.#hasBody && chunk !== undefined && chunk.length > 0 ? chunk : undefined
-    const terminator = this.chunkedEncoding && this.#hasBody ? this.#lastChunk() : undefined
-    // The head (when still unsent), the body, the terminator: the last write reports 'finish'.
-    const last = terminator === undefined ? this.#onFinish : undefined
     const socket = this.socket
     socket?.cork()
+    this.#sendLast(this.#hasBody && chunk !== undefined && chunk.length > 0 ? chunk : undefined)
+    socket?.uncork()
+    return this
+  }
+
+  /** The head (when still unsent), the body, the terminator: the last write reports 'finish'. */
+  #sendLast(body: Buffer | undefined): void {
+    const terminator = this.chunkedEncoding && this.#hasBody ? this.#lastChunk() : undefined
+    const last = terminator === undefined ? this.#onFinish : undefined
     if (body !== undefined) this.#sendBody(body, last)
     else if (this.#head !== undefined) this.#sendHead(last)
     else if (last !== undefined) this.#send(EMPTY, last)
     if (terminator !== undefined) this.#send(terminator, this.#onFinish)
-    socket?.uncork()
-    return this
   }
 
   /** `0\r\n`, the trailers, `\r\n`: the end of a chunked body. */
