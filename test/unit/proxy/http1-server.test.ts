@@ -21,10 +21,10 @@ type Handler = (req: Http1Request, res: Http1Response) => void
 
 describe('own HTTP/1 server', () => {
   const parser = nativeParserBinding
-  if (parser === undefined) {
-    test('skipped: this Node has no native llhttp binding of the expected shape', () => undefined)
-    return
-  }
+  test('the native llhttp binding is there (else plain listeners silently fall back)', () => {
+    assert.ok(parser, 'no native parser of the expected shape: node:http would serve instead')
+  })
+  if (parser === undefined) return
   let server: Http1Server
   let port = 0
   let handler: Handler = (_req, res) => res.end('ok')
