@@ -191,6 +191,15 @@ function sniff(
   socket.once('close', onClose)
 }
 
+let warnedFallback = false
+
+/** This Node's HTTP parser binding has another shape: slower node:http serves (said once). */
+function warnFallbackOnce(): void {
+  if (warnedFallback) return
+  warnedFallback = true
+  log.warn('native HTTP parser not available: plain listeners use node:http (slower)')
+}
+
 /**
  * The server of a plain-text listener: pingap-ts's own HTTP/1 server (http1/server.ts), or
  * node:http's when the native parser is missing or `PINGAP_HTTP1_SERVER=node` asks for it. Both
@@ -199,6 +208,7 @@ function sniff(
 function createPlainServer(options: ServerOptions): Server {
   const parser = nativeParserBinding
   if (parser === undefined || process.env['PINGAP_HTTP1_SERVER'] === 'node') {
+    if (parser === undefined) warnFallbackOnce()
     return createServer(options)
   }
   const server = new Http1Server(parser, {
