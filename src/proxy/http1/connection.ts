@@ -328,6 +328,11 @@ export class Http1Connection implements BodySource, ResponseOwner {
 
   // --- requests and responses --------------------------------------------------------------
 
+  readonly lastWritten = (err?: Error | null): void => {
+    // A failed write means the socket is gone: its 'close' reports the response as cut.
+    if (err === undefined || err === null) this.#queue[0]?.written()
+  }
+
   responseFinished(res: Http1Response): void {
     if (this.#queue[0] !== res) return
     this.#queue.shift()

@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 import { Readable } from 'node:stream'
+import { requestHeaderObject } from './request-headers.ts'
 
 /** What the request asks of the connection that parsed it. */
 export interface BodySource {
@@ -83,11 +84,7 @@ export class Http1Request extends Readable {
     this.complete = true
     if (trailers.length > 0) {
       this.rawTrailers = trailers
-      const out: Record<string, string> = {}
-      for (let i = 0; i + 1 < trailers.length; i += 2) {
-        out[(trailers[i] as string).toLowerCase()] = trailers[i + 1] as string
-      }
-      this.trailers = out
+      this.trailers = requestHeaderObject(trailers)
     }
     // Ending a stream nobody reads schedules events; a bodyless request ends when read.
     if (this.#hasBody || this.readableFlowing === true) this.#pushEnd()
@@ -125,10 +122,5 @@ export class Http1Request extends Readable {
     if (!this.complete && !this.socket.destroyed) this.socket.destroy()
     // As node:http: an error nobody listens for is not raised.
     callback(this.listenerCount('error') > 0 ? err : null)
-  }
-
-  setTimeout(ms: number, callback?: () => void): this {
-    this.socket.setTimeout(ms, callback)
-    return this
   }
 }

@@ -21,6 +21,11 @@ export interface ResponseOwner {
   readonly keepAliveTimeoutMs: number
   /** The response handed its last bytes to the socket. */
   responseFinished(res: Http1Response): void
+  /**
+   * The callback of a response's last write: one per connection rather than one per response,
+   * since only the connection's first response writes (it calls `written()` on that one).
+   */
+  readonly lastWritten: (err?: Error | null) => void
 }
 
 const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/
@@ -165,19 +170,6 @@ export class Http1Response extends EventEmitter {
     return out
   }
 
-  getHeaderNames(): string[] {
-    return this.#stored === undefined ? [] : [...this.#stored.keys()]
-  }
-
-  hasHeader(name: string): boolean {
-    return this.#stored?.has(name.toLowerCase()) === true
-  }
-
-  removeHeader(name: string): void {
-    if (this.headersSent) throw headerError('ERR_HTTP_HEADERS_SENT', 'headers already sent')
-    this.#stored?.delete(name.toLowerCase())
-  }
-
   addTrailers(headers: OutgoingHttpHeaders): void {
     this.#trailers = { ...this.#trailers, ...headers }
   }
@@ -304,11 +296,6 @@ export class Http1Response extends EventEmitter {
     this.#send('HTTP/1.1 100 Continue\r\n\r\n', callback)
   }
 
-  flushHeaders(): void {
-    if (this.#head === undefined && !this.#headWritten) this.#implicitHead(undefined)
-    this.#sendHead(undefined)
-  }
-
   write(data: Chunk, encodingOrCallback?: BufferEncoding | WriteCallback, cb?: WriteCallback) {
     const chunk = bodyBytes(data, encodingOrCallback)
     const callback = typeof encodingOrCallback === 'function' ? encodingOrCallback : cb
@@ -354,11 +341,11 @@ export class Http1Response extends EventEmitter {
   /** The head (when still unsent), the body, the terminator: the last write reports 'finish'. */
   #sendLast(body: Buffer | undefined): void {
     const terminator = this.chunkedEncoding && this.#hasBody ? this.#lastChunk() : undefined
-    const last = terminator === undefined ? this.#onFinish : undefined
+    const last = terminator === undefined ? this.#owner.lastWritten : undefined
     if (body !== undefined) this.#sendBody(body, last)
     else if (this.#head !== undefined) this.#sendHead(last)
     else if (last !== undefined) this.#send(EMPTY, last)
-    if (terminator !== undefined) this.#send(terminator, this.#onFinish)
+    if (terminator !== undefined) this.#send(terminator, this.#owner.lastWritten)
   }
 
   /** `0\r\n`, the trailers, `\r\n`: the end of a chunked body. */
@@ -413,9 +400,8 @@ export class Http1Response extends EventEmitter {
     return socket.write(data, callback)
   }
 
-  readonly #onFinish = (err?: Error | null): void => {
-    // A failed write means the socket is gone: its 'close' reports the response as cut.
-    if (err !== undefined && err !== null) return
+  /** The last bytes were handed to the socket: 'finish', then 'close'. */
+  written(): void {
     if (this.writableFinished || this.#closed) return
     this.writableFinished = true
     this.emit('finish')
@@ -455,11 +441,6 @@ export class Http1Response extends EventEmitter {
     this.destroyed = true
     if (this.socket !== null) this.socket.destroy(err)
     else process.nextTick(() => this.markClosed())
-    return this
-  }
-
-  setTimeout(ms: number, callback?: () => void): this {
-    this.socket?.setTimeout(ms, callback)
     return this
   }
 }

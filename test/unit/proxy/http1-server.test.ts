@@ -99,10 +99,15 @@ describe('own HTTP/1 server', () => {
   })
 
   test('pipelined requests are answered in order, the later one waiting for the earlier', async () => {
+    // The first request is answered only after the second one was: its response must still
+    // go out first.
+    let answerSlow: () => void = () => undefined
     handler = (req, res) => {
-      // The first answers last: its response must still go out first.
-      const delay = req.url === '/slow' ? 30 : 0
-      setTimeout(() => res.end(req.url), delay)
+      if (req.url === '/slow') answerSlow = () => res.end(req.url)
+      else {
+        res.end(req.url)
+        answerSlow()
+      }
     }
     const res = await raw(
       port,
