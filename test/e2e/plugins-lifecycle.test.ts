@@ -300,7 +300,7 @@ describe('reload and plugin state', () => {
           tag: 'header',
           key: 'X-User',
           max: 1,
-          interval: '1h',
+          interval: '1d', // one clock-aligned window for the whole test
           weight: 100,
           remark,
         },
