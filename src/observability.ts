@@ -20,6 +20,9 @@ import type { Backend, Upstream } from './upstream/types.ts'
 
 const log = logger.child({ module: 'observability' })
 
+/** A rejection message about a certificate's PEM (`[file: ]certificates.<name>.tls_cert: …`). */
+const CERTIFICATE_PEM_ERROR = /(?:^|: )certificates\.[^:\s]+\.tls_(?:cert|key): /
+
 function metricsServers(config: PingapConfig): MetricsServer[] {
   return Object.entries(config.servers).map(([name, s]) => ({
     name,
@@ -126,6 +129,14 @@ export class Observability {
       this.metrics.configOutcome('rejected')
       const message = `config rejected, the previous version keeps serving:\n${errors.join('\n')}`
       emitNotification({ category: 'reload_config_fail', level: 'error', message })
+      const certificateErrors = errors.filter((e) => CERTIFICATE_PEM_ERROR.test(e))
+      if (certificateErrors.length > 0) {
+        emitNotification({
+          category: 'parse_certificate_fail',
+          level: 'error',
+          message: certificateErrors.join('\n'),
+        })
+      }
     },
   }
 

@@ -6,6 +6,7 @@
 import type * as Acme from 'acme-client'
 import type { AcmeSettings } from '../tls/index.ts'
 import { logger } from '../core/logger.ts'
+import { allowNonceRetries, checkDirectory, clearOrderError } from './client-guards.ts'
 import type { DnsProvider } from './dns.ts'
 
 const log = logger.child({ module: 'acme' })
@@ -45,6 +46,7 @@ export async function orderCertificate(
   settings: AcmeSettings,
   context: OrderContext,
 ): Promise<IssuedCertificate> {
+  await checkDirectory(settings.directoryUrl)
   const acme = await loadAcme()
   const client = new acme.Client({
     directoryUrl: settings.directoryUrl,
@@ -52,6 +54,7 @@ export async function orderCertificate(
     backoffMin: 500,
     backoffMax: 10_000,
   })
+  allowNonceRetries(client)
   const [key, csr] = await acme.crypto.createCsr(
     { commonName: settings.domains[0] ?? '', altNames: [...settings.domains] },
     await acme.crypto.createPrivateEcdsaKey(),
@@ -67,27 +70,31 @@ export async function orderCertificate(
     challenge: settings.challenge,
     directory: settings.directoryUrl,
   })
-  const cert = await client.auto({
-    csr,
-    termsOfServiceAgreed: true,
-    // acme-client would fetch the challenge itself first, which fails behind NAT and offline.
-    skipChallengeVerification: true,
-    challengePriority: [settings.challenge],
-    challengeCreateFn: async (authz, challenge, keyAuthorization) => {
-      if (challenge.type === 'http-01') {
-        await context.http01.present(challenge.token, keyAuthorization)
-      } else if (challenge.type === 'dns-01' && context.dns !== undefined) {
-        await context.dns.present(dnsRecord(authz.identifier.value, keyAuthorization))
-      } else {
-        throw new Error(`cannot answer a ${challenge.type} challenge`)
-      }
-    },
-    challengeRemoveFn: async (authz, challenge, keyAuthorization) => {
-      if (challenge.type === 'http-01') await context.http01.cleanup(challenge.token)
-      else if (challenge.type === 'dns-01' && context.dns !== undefined) {
-        await context.dns.cleanup(dnsRecord(authz.identifier.value, keyAuthorization))
-      }
-    },
-  })
+  const cert = await client
+    .auto({
+      csr,
+      termsOfServiceAgreed: true,
+      // acme-client would fetch the challenge itself first, which fails behind NAT and offline.
+      skipChallengeVerification: true,
+      challengePriority: [settings.challenge],
+      challengeCreateFn: async (authz, challenge, keyAuthorization) => {
+        if (challenge.type === 'http-01') {
+          await context.http01.present(challenge.token, keyAuthorization)
+        } else if (challenge.type === 'dns-01' && context.dns !== undefined) {
+          await context.dns.present(dnsRecord(authz.identifier.value, keyAuthorization))
+        } else {
+          throw new Error(`cannot answer a ${challenge.type} challenge`)
+        }
+      },
+      challengeRemoveFn: async (authz, challenge, keyAuthorization) => {
+        if (challenge.type === 'http-01') await context.http01.cleanup(challenge.token)
+        else if (challenge.type === 'dns-01' && context.dns !== undefined) {
+          await context.dns.cleanup(dnsRecord(authz.identifier.value, keyAuthorization))
+        }
+      },
+    })
+    .catch((err: unknown) => {
+      throw clearOrderError(err)
+    })
   return { cert, key: key.toString() }
 }

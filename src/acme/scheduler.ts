@@ -7,6 +7,7 @@
 import type { ConfigStore } from '../config/store.ts'
 import type { PingapConfig, RawTable } from '../config/types.ts'
 import { logger } from '../core/logger.ts'
+import { emitNotification } from '../core/notifications.ts'
 import {
   acmeSettings,
   HTTP01_TOKEN_REMARK,
@@ -40,6 +41,23 @@ export interface AcmeDeps {
 interface Failure {
   count: number
   until: number
+}
+
+/** The `lets_encrypt` notification of a failed order: what failed, what serves, when next. */
+function orderFailedMessage(
+  name: string,
+  failures: number,
+  retryInMs: number,
+  err: unknown,
+  hasCertificate: boolean,
+): string {
+  const why = err instanceof Error ? err.message : String(err)
+  const serving = hasCertificate ? 'the current certificate stays in use' : 'no certificate yet'
+  const times = failures === 1 ? 'once' : `${failures} times in a row`
+  return (
+    `certificate ${name}: ACME order failed ${times} (${why}); ${serving}; ` +
+    `next try in ${Math.round(retryInMs / 60_000)} min`
+  )
 }
 
 export class AcmeScheduler {
@@ -127,6 +145,11 @@ export class AcmeScheduler {
       await this.#saveCertificate(name, issued)
       this.#failures.delete(name)
       log.info('ACME certificate installed', { certificate: name, domains: settings.domains })
+      emitNotification({
+        category: 'lets_encrypt',
+        level: 'info',
+        message: `certificate ${name}: new certificate for ${settings.domains.join(', ')} installed (reason: ${reason})`,
+      })
     } catch (err) {
       const count = (failure?.count ?? 0) + 1
       const retryInMs = backoffMs(count)
@@ -136,6 +159,11 @@ export class AcmeScheduler {
         failures: count,
         retryInMs,
         err,
+      })
+      emitNotification({
+        category: 'lets_encrypt',
+        level: 'error',
+        message: orderFailedMessage(name, count, retryInMs, err, current !== undefined),
       })
     }
   }

@@ -10,6 +10,7 @@ import { parseConfig } from '../config/parse.ts'
 import type { ConfigStore } from '../config/store.ts'
 import type { LoadedConfig, PingapConfig, SourceMap } from '../config/types.ts'
 import { configureLogger, logger } from '../core/logger.ts'
+import { emitNotification } from '../core/notifications.ts'
 import { HealthMonitors } from '../control/health.ts'
 import {
   buildHints,
@@ -333,12 +334,24 @@ export class Primary {
         await this.#workers.waitReady(fresh, READY_TIMEOUT_MS)
       } catch (err) {
         log.error('rolling restart stopped: a new worker did not start', { err })
+        const why = err instanceof Error ? err.message : String(err)
+        emitNotification({
+          category: 'restart_fail',
+          level: 'error',
+          message: `rolling restart stopped, the old workers keep serving: a new worker did not start (${why})`,
+        })
         return
       }
       const { graceMs, shutdownTimeoutMs } = this.#runtime.current
       await this.#workers.drain(handle, graceMs, shutdownTimeoutMs)
     }
-    log.info('rolling restart done', { workers: this.#workers.live().length })
+    const workers = this.#workers.live().length
+    log.info('rolling restart done', { workers })
+    emitNotification({
+      category: 'restart',
+      level: 'info',
+      message: `rolling restart done: ${workers} workers replaced one at a time`,
+    })
   }
 
   /** Graceful stop: every worker drains (in-flight requests finish) and exits, then the primary. */

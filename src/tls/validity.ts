@@ -1,8 +1,10 @@
 /**
  * Certificate validity checks (spec §11.5): at load and once a day, every certificate that is
- * expired, not yet valid, or within its warning window (`buffer_days`, 0 → 7 days) is logged.
+ * expired, not yet valid, or within its warning window (`buffer_days`, 0 → 7 days) is logged,
+ * and one `tls_validity` notification lists them all.
  */
 import { logger } from '../core/logger.ts'
+import { emitNotification } from '../core/notifications.ts'
 import type { LoadedCertificate } from './certificate.ts'
 
 const log = logger.child({ module: 'tls' })
@@ -37,7 +39,19 @@ export function validityProblems(
   return problems
 }
 
-/** Logs the problems of `certificates`; returns them (for tests and the admin status). */
+/** One problem in words, e.g. `certificate web expires in 3 days (2026-12-01T00:00:00.000Z)`. */
+function describeProblem(p: ValidityProblem): string {
+  const until = p.notAfter.toISOString()
+  if (p.state === 'expired') return `certificate ${p.name} expired (${until})`
+  if (p.state === 'not-yet-valid') return `certificate ${p.name} is not yet valid`
+  const days = p.daysLeft === 1 ? '1 day' : `${p.daysLeft} days`
+  return `certificate ${p.name} expires in ${days} (${until})`
+}
+
+/**
+ * Logs the problems of `certificates` and sends one `tls_validity` notification for all of
+ * them; returns them (for tests and the admin status).
+ */
 export function logValidity(certificates: readonly LoadedCertificate[]): ValidityProblem[] {
   const problems = validityProblems(certificates)
   for (const p of problems) {
@@ -46,6 +60,13 @@ export function logValidity(certificates: readonly LoadedCertificate[]): Validit
       state: p.state,
       notAfter: p.notAfter.toISOString(),
       daysLeft: p.daysLeft,
+    })
+  }
+  if (problems.length > 0) {
+    emitNotification({
+      category: 'tls_validity',
+      level: problems.some((p) => p.state !== 'expiring') ? 'error' : 'warn',
+      message: problems.map(describeProblem).join('\n'),
     })
   }
   return problems

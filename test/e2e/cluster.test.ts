@@ -12,6 +12,7 @@ import { request } from '../helpers/http.ts'
 import { startLoad } from '../helpers/load.ts'
 import { runPingap, startPingap, type Pingap } from '../helpers/start-pingap.ts'
 import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstreams.ts'
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts'
 
 type Line = Record<string, unknown>
 
@@ -48,8 +49,10 @@ describe('threads = 2', () => {
   const held: ServerResponse[] = []
   let pingap: Pingap
   let web: string
+  let hook: WebhookReceiver
 
   before(async () => {
+    hook = await startWebhookReceiver()
     app = await startUpstream(undefined, 'app')
     slow = await startUpstream((req, res) => {
       req.resume()
@@ -57,7 +60,9 @@ describe('threads = 2', () => {
     }, 'slow')
     pingap = await startPingap(
       {
-        'basic.toml': '[basic]\nname = "cluster-test"\nthreads = 2\ngrace_period = "30s"\n',
+        'basic.toml':
+          '[basic]\nname = "cluster-test"\nthreads = 2\ngrace_period = "30s"\n' +
+          `webhook = "${hook.url}"\nwebhook_notifications = ["restart", "restart_fail"]\n`,
         'servers.toml':
           '[servers.web]\naddr = "127.0.0.1:0"\nlocations = ["load", "probe", "slow"]\n',
         'upstreams.toml':
@@ -76,6 +81,7 @@ describe('threads = 2', () => {
     await pingap.stop('SIGKILL')
     await app.close()
     await slow.close()
+    await hook.close()
   })
 
   test('the primary forks two workers that serve, and serves nothing itself', async () => {
@@ -132,6 +138,14 @@ describe('threads = 2', () => {
     for (const pid of fresh) assert.ok(!before.includes(pid))
     await eventually(() => assert.ok(before.every((pid) => !alive(pid))))
     assert.equal((await request(web, '/load')).status, 200)
+    // The operator hears about it once, from the primary (workers send no notification).
+    const sent = await eventually(() => {
+      assert.equal(hook.received.length, 1, JSON.stringify(hook.received))
+      return hook.received[0]
+    })
+    assert.equal(sent?.category, 'restart')
+    assert.equal(sent?.level, 'info')
+    assert.equal(sent?.message, 'rolling restart done: 2 workers replaced one at a time')
   })
 
   test('SIGKILL of a worker under load fails only its in-flight requests; it is replaced', async () => {

@@ -4,42 +4,19 @@
  * log goes to a rotated file (`--log <path>?rolling=daily`), each event logged once.
  */
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { eventually } from '../helpers/eventually.ts'
 import { request } from '../helpers/http.ts'
+import { makeCert, type TestCert } from '../helpers/certs.ts'
 import { startPingap, type Pingap } from '../helpers/start-pingap.ts'
 import { tables } from '../helpers/spec.ts'
 import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstreams.ts'
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts'
 
-interface Received {
-  readonly name: string
-  readonly level: string
-  readonly hostname: string
-  readonly category: string
-  readonly message: string
-}
-
-async function webhookReceiver() {
-  const received: Received[] = []
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c: Buffer) => (body += c.toString()))
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Received)
-      res.end('ok')
-    })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as AddressInfo).port
-  return { received, port, close: () => new Promise<void>((r) => server.close(() => r())) }
-}
+const DAY_MS = 86_400_000
 
 function logLines(path: string): Array<Record<string, unknown>> {
   if (!existsSync(path)) return []
@@ -53,36 +30,51 @@ describe('webhook notifications and the application log', () => {
   let pingap: Pingap
   let backend: TestUpstream
   let spare: TestUpstream
-  let hook: Awaited<ReturnType<typeof webhookReceiver>>
+  let hook: WebhookReceiver
+  let expiring: TestCert
+  const certificates = (cert: string): string =>
+    tables('certificates', { soon: { tls_cert: cert, tls_key: expiring.key } })
   let logDir: string
   let logPath: string
   let web: string
-  const basic = (port: number): string =>
+  const basic = (url: string): string =>
     tables('basic', {
       basic: {
         name: 'edge-1',
-        webhook: `http://127.0.0.1:${port}/hook`,
+        webhook: url,
         webhook_type: 'normal',
-        webhook_notifications: ['backend_status', 'reload_config_fail', 'reload_config'],
+        webhook_notifications: [
+          'backend_status',
+          'reload_config_fail',
+          'reload_config',
+          'tls_validity',
+          'parse_certificate_fail',
+        ],
         log_level: 'info',
       },
     }).replace('[basic."basic"]', '[basic]')
 
   before(async () => {
+    expiring = await makeCert({
+      dns: ['soon.test'],
+      notBefore: new Date(Date.now() - DAY_MS),
+      notAfter: new Date(Date.now() + 2 * DAY_MS + 3_600_000),
+    })
     backend = await startUpstream(undefined, 'backend')
     spare = await startUpstream(undefined, 'spare')
-    hook = await webhookReceiver()
+    hook = await startWebhookReceiver()
     logDir = mkdtempSync(join(tmpdir(), 'pingap-log-'))
     logPath = join(logDir, 'pingap.log')
     const port = await closedPort()
     web = `http://127.0.0.1:${port}`
     pingap = await startPingap(
       {
-        'basic.toml': basic(hook.port),
+        'basic.toml': basic(hook.url),
         'servers.toml': tables('servers', {
           web: { addr: `127.0.0.1:${port}`, locations: ['api'] },
         }),
         'locations.toml': tables('locations', { api: { path: '/', upstream: 'app' } }),
+        'certificates.toml': certificates(expiring.cert),
         'upstreams.toml': tables('upstreams', {
           app: {
             addrs: [backend.addr, spare.addr],
@@ -166,5 +158,37 @@ describe('webhook notifications and the application log', () => {
     assert.equal(hook.received.filter((r) => r.category === 'diff_config').length, 0)
     const applies = logLines(logPath).filter((l) => l['msg'] === 'config applied')
     assert.equal(applies.length, 1)
+  })
+
+  test('a certificate near its expiry sends tls_validity at start', async () => {
+    const found = await eventually(() => {
+      const n = hook.received.find((r) => r.category === 'tls_validity')
+      assert.ok(n, `received: ${JSON.stringify(hook.received.map((r) => r.category))}`)
+      return n
+    }, 10_000)
+    assert.equal(found.level, 'warn')
+    assert.match(found.message, /^certificate soon expires in 2 days \(/)
+  })
+
+  test('a certificate that does not parse sends parse_certificate_fail; the previous config serves on', async () => {
+    const from = hook.received.length
+    pingap.writeConf(
+      'certificates.toml',
+      certificates('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'),
+    )
+    const sent = await eventually(() => {
+      const fresh = hook.received.slice(from)
+      const parse = fresh.find((r) => r.category === 'parse_certificate_fail')
+      const reload = fresh.find((r) => r.category === 'reload_config_fail')
+      assert.ok(parse && reload, `received: ${JSON.stringify(fresh.map((r) => r.category))}`)
+      return { parse, reload }
+    }, 10_000)
+    assert.equal(sent.parse.level, 'error')
+    assert.match(
+      sent.parse.message,
+      /certificates\.soon\.tls_cert: certificate #1 cannot be parsed/,
+    )
+    assert.match(sent.reload.message, /certificates\.soon\.tls_cert/)
+    assert.equal((await request(web, '/z')).status, 200)
   })
 })

@@ -46,8 +46,13 @@ function stopChild(child: ChildProcess): Promise<void> {
   })
 }
 
+export interface PebbleOptions {
+  /** Share of valid nonces Pebble refuses with `badNonce` (PEBBLE_WFE_NONCEREJECT); 0 default. */
+  readonly nonceRejectPercent?: number
+}
+
 /** Starts challtestsrv and Pebble; `httpPort` is where pingap-ts will answer HTTP-01. */
-export async function startPebble(httpPort: number): Promise<Pebble> {
+export async function startPebble(httpPort: number, options: PebbleOptions = {}): Promise<Pebble> {
   const dir = mkdtempSync(join(tmpdir(), 'pebble-'))
   const tls = await makeCert({ dns: ['localhost'], ips: ['127.0.0.1'] })
   const caFile = join(dir, 'cert.pem')
@@ -93,16 +98,23 @@ export async function startPebble(httpPort: number): Promise<Pebble> {
     { stdio: 'ignore' },
   )
   const pebble = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', dnsAddr], {
-    env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+    env: {
+      ...process.env,
+      PEBBLE_VA_NOSLEEP: '1',
+      PEBBLE_WFE_NONCEREJECT: String(options.nonceRejectPercent ?? 0),
+    },
     stdio: 'ignore',
   })
   const agent = new Agent({ connect: { ca: tls.cert } })
   const directory = `https://127.0.0.1:${acmePort}/dir`
-  const stop = async (): Promise<void> => {
-    await Promise.all([stopChild(pebble), stopChild(chall)])
-    await agent.close()
-    rmSync(dir, { recursive: true, force: true })
-  }
+  let stopping: Promise<void> | undefined
+  // Idempotent: a test may stop Pebble halfway (the CA goes away) and again in its cleanup.
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await Promise.all([stopChild(pebble), stopChild(chall)])
+      await agent.close()
+      rmSync(dir, { recursive: true, force: true })
+    })())
   try {
     await eventually(async () => {
       const res = await request(directory, { dispatcher: agent })

@@ -1,16 +1,22 @@
-/** Group L of the catalogue (and D6, F10): TLS on the suite's `tls` listener. ACME waits. */
+/**
+ * Group L of the catalogue (and D6, F10): TLS on the suite's `tls` listener; L8 runs its own
+ * proxy against Debian's Pebble.
+ */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls'
 import { describe, test } from 'node:test'
 import { eventually } from '../../helpers/eventually.ts'
 import { makeCert } from '../../helpers/certs.ts'
+import { pebbleMissing, startPebble } from '../../helpers/pebble.ts'
+import { closedPort } from '../../helpers/upstreams.ts'
+import { startWebhookReceiver } from '../../helpers/webhook.ts'
 import { tables } from '../../helpers/spec.ts'
 import { canary, LIMITS, NEVER_DOWN, type HostileEnv } from '../helpers/env.ts'
-import { PINGAP_BIN, spawnProxy } from '../helpers/proxy.ts'
+import { PINGAP_BIN, spawnProxy, type ProxyProcess } from '../helpers/proxy.ts'
 import { openSocket, raw, rawOn } from '../helpers/raw.ts'
 import { skipRow, tally } from '../helpers/tally.ts'
 
@@ -31,6 +37,7 @@ function runCli(args: readonly string[]): Promise<{ status: number | null; stder
 interface Handshake {
   readonly ok: boolean
   readonly subject?: string | undefined
+  readonly serial?: string | undefined
   readonly error?: string | undefined
 }
 
@@ -49,9 +56,10 @@ function handshake(port: number, options: ConnectionOptions): Promise<Handshake>
     }, 5_000)
     socket.once('secureConnect', () => {
       clearTimeout(timer)
-      const cn = socket.getPeerCertificate().subject?.CN
+      const peer = socket.getPeerCertificate()
+      const cn = peer.subject?.CN
       socket.end()
-      resolve({ ok: true, subject: Array.isArray(cn) ? cn[0] : cn })
+      resolve({ ok: true, subject: Array.isArray(cn) ? cn[0] : cn, serial: peer.serialNumber })
     })
     socket.once('error', (err) => {
       clearTimeout(timer)
@@ -78,6 +86,21 @@ function tlsGet(port: number, servername: string, host: string): Promise<number>
       socket.write(`GET /l HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
     )
   })
+}
+
+/**
+ * Edits the ACME item as a sysadmin would once the certificate is issued: pingap-ts moved it to
+ * its own file (`certificates/site.toml`, with `tls_cert` and `tls_key`); only `domains` and
+ * `remark` change.
+ */
+function editCertificate(proxy: ProxyProcess, domains: string, remark: string): void {
+  const file = join('certificates', 'site.toml')
+  const text = readFileSync(join(proxy.dir, file), 'utf8')
+  const edited = text
+    .replace(/^domains = .*$/m, `domains = ${JSON.stringify(domains)}`)
+    .replace(/^remark = .*$/m, `remark = ${JSON.stringify(remark)}`)
+  assert.notEqual(edited, text, `no domains/remark line in ${file}`)
+  proxy.writeConf(file, edited)
 }
 
 export function groupL(env: () => HostileEnv): void {
@@ -204,7 +227,113 @@ export function groupL(env: () => HostileEnv): void {
       tally('L7')
     })
 
-    test('L8 ACME failures', { skip: skipRow('L8', 'ACME is not part of the suite yet') }, () => {})
+    // Catalogue L8: a CA refusing half of its nonces still issues (badNonce is retried within
+    // the order); a CA that is gone fails the renewal, which is surfaced (log and lets_encrypt
+    // webhook), backed off, and leaves the old certificate serving.
+    const pebbleAbsent = pebbleMissing()
+    test(
+      'L8 ACME failures: nonce refusals are retried; a CA down keeps the old certificate',
+      { skip: pebbleAbsent !== undefined ? skipRow('L8', pebbleAbsent) : false, timeout: 240_000 },
+      async () => {
+        const e = env()
+        const challengePort = await closedPort()
+        const pebble = await startPebble(challengePort, { nonceRejectPercent: 50 })
+        const hook = await startWebhookReceiver()
+        const certificates = (domains: string, remark: string): string =>
+          tables('certificates', { site: { acme: pebble.directory, domains, remark } })
+        let proxy: ProxyProcess | undefined
+        try {
+          proxy = await spawnProxy(
+            {
+              'basic.toml':
+                `[basic]\nacme_challenge_addr = "127.0.0.1:${challengePort}"\n` +
+                `webhook = "${hook.url}"\nwebhook_notifications = ["lets_encrypt"]\n`,
+              'servers.toml': tables('servers', {
+                tls: { addr: '127.0.0.1:0', global_certificates: true, locations: ['c'] },
+              }),
+              'locations.toml': tables('locations', { c: { upstream: 'canary' } }),
+              'upstreams.toml': tables('upstreams', {
+                canary: { addrs: [e.canaryUp.addr], health_check: NEVER_DOWN },
+              }),
+              'certificates.toml': certificates('l8.pingap.test', 'v1'),
+            },
+            {
+              args: ['--autoreload'],
+              env: { NODE_EXTRA_CA_CERTS: pebble.caFile },
+              waitFor: ['tls'],
+            },
+          )
+          const p = proxy
+          const tlsPort = p.ports.get('tls') ?? 0
+          // Issued despite the refusals. One order in several hundred still fails; its retry
+          // comes a minute later, which the wait allows.
+          const issued = await eventually(
+            () => {
+              const ok = hook.received.find((n) => n.category === 'lets_encrypt')
+              assert.ok(ok?.level === 'info', JSON.stringify(hook.received))
+              return ok
+            },
+            150_000,
+            200,
+          )
+          assert.match(issued.message, /new certificate for l8\.pingap\.test installed/)
+          const first = await eventually(async () => {
+            const res = await handshake(tlsPort, { servername: 'l8.pingap.test' })
+            assert.equal(res.subject, 'l8.pingap.test', JSON.stringify(res))
+            return res
+          })
+
+          // The CA goes away; a new domain asks for a new order, which fails.
+          await pebble.stop()
+          const sentBefore = hook.received.length
+          editCertificate(p, 'l8.pingap.test,l8b.pingap.test', 'v2')
+          const failed = await eventually(() => {
+            const n = hook.received.slice(sentBefore).find((r) => r.level === 'error')
+            assert.ok(n, JSON.stringify(p.logs.slice(-8)))
+            return n
+          }, 30_000)
+          assert.equal(failed.category, 'lets_encrypt')
+          assert.match(
+            failed.message,
+            /ACME order failed once .*the current certificate stays in use; next try in 1 min$/,
+          )
+          const logged = p.logs.filter(
+            (l) => l['msg'] === 'ACME order failed; the current certificate stays in use',
+          )
+          assert.equal(logged.length, 1)
+          assert.equal(logged[0]?.['retryInMs'], 60_000)
+          const after = await handshake(tlsPort, { servername: 'l8.pingap.test' })
+          assert.equal(after.serial, first.serial, 'the old certificate was dropped')
+
+          // Another change within the back-off does not order again.
+          const applied = p.logs.filter((l) => l['msg'] === 'config applied').length
+          editCertificate(p, 'l8.pingap.test,l8b.pingap.test', 'v3')
+          await eventually(() =>
+            assert.ok(p.logs.filter((l) => l['msg'] === 'config applied').length > applied),
+          )
+          assert.equal(
+            (await handshake(tlsPort, { servername: 'l8.pingap.test' })).serial,
+            first.serial,
+          )
+          const orders = p.logs.filter((l) => l['msg'] === 'ordering an ACME certificate')
+          assert.equal(orders.at(-1)?.['reason'], 'the domain list changed')
+          assert.equal(
+            p.logs.filter(
+              (l) => l['msg'] === 'ACME order failed; the current certificate stays in use',
+            ).length,
+            1,
+            'ordered again within the back-off',
+          )
+          assert.ok(p.alive())
+        } finally {
+          await proxy?.stop()
+          await hook.close()
+          await pebble.stop()
+        }
+        await canary(e)
+        tally('L8', 3)
+      },
+    )
 
     test(
       'F10 SNI and Host disagree',

@@ -31,6 +31,8 @@ export interface SpawnOptions {
   readonly args?: readonly string[]
   /** Wait for these servers to listen (default: none). */
   readonly waitFor?: readonly string[]
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 /** The binary under test. */
@@ -50,7 +52,7 @@ export async function spawnProxy(
       ? ['prlimit', `--nofile=${options.nofile}:${options.nofile}`, '--', ...node]
       : node
   const child = spawn(argv[0] ?? '', argv.slice(1), {
-    env: { ...process.env, PINGAP_LOG_FORMAT: 'json' },
+    env: { ...process.env, PINGAP_LOG_FORMAT: 'json', ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   const logs: Array<Record<string, unknown>> = []

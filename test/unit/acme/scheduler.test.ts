@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { AcmeScheduler } from '../../../src/acme/scheduler.ts'
 import { MemoryConfigStore } from '../../../src/config/memory-store.ts'
 import { parseConfig } from '../../../src/config/parse.ts'
+import { setNotificationSink, type Notification } from '../../../src/core/notifications.ts'
 import type { PingapConfig } from '../../../src/config/types.ts'
 import { buildSniStore, type AcmeSettings, type SniStore } from '../../../src/tls/index.ts'
 import { makeCert } from '../../helpers/certs.ts'
@@ -80,19 +81,43 @@ test('a missing certificate is ordered, stored back and not ordered again', asyn
 
 test('a failed order backs off instead of retrying at once', async () => {
   const h = await harness('[certificates.web]\nacme = "lets_encrypt"\ndomains = "a.test"\n')
-  h.fail = true
-  await h.scheduler.run()
-  await h.scheduler.run()
-  assert.equal(h.orders.length, 1, 'no retry within the back-off')
-  h.now += 61_000
-  await h.scheduler.run()
-  assert.equal(h.orders.length, 2, 'retried after a minute')
-  await h.scheduler.run()
-  assert.equal(h.orders.length, 2, 'the second back-off is two minutes')
-  h.fail = false
-  h.now += 121_000
-  await h.scheduler.run()
-  assert.equal(h.orders.length, 3)
-  assert.match(h.config.certificates['web']?.tls_cert ?? '', /BEGIN CERTIFICATE/)
-  h.scheduler.stop()
+  const sent: Notification[] = []
+  setNotificationSink((n) => sent.push(n))
+  try {
+    h.fail = true
+    await h.scheduler.run()
+    await h.scheduler.run()
+    assert.equal(h.orders.length, 1, 'no retry within the back-off')
+    h.now += 61_000
+    await h.scheduler.run()
+    assert.equal(h.orders.length, 2, 'retried after a minute')
+    await h.scheduler.run()
+    assert.equal(h.orders.length, 2, 'the second back-off is two minutes')
+    h.fail = false
+    h.now += 121_000
+    await h.scheduler.run()
+    assert.equal(h.orders.length, 3)
+    assert.match(h.config.certificates['web']?.tls_cert ?? '', /BEGIN CERTIFICATE/)
+    // Every order's outcome is a lets_encrypt notification: two failures, then the success.
+    assert.deepEqual(
+      sent.map((n) => [n.category, n.level]),
+      [
+        ['lets_encrypt', 'error'],
+        ['lets_encrypt', 'error'],
+        ['lets_encrypt', 'info'],
+      ],
+    )
+    assert.equal(
+      sent[0]?.message,
+      'certificate web: ACME order failed once (CA unreachable); no certificate yet; next try in 1 min',
+    )
+    assert.match(sent[1]?.message ?? '', /failed 2 times in a row .*next try in 2 min$/)
+    assert.equal(
+      sent[2]?.message,
+      'certificate web: new certificate for a.test installed (reason: no certificate yet)',
+    )
+  } finally {
+    setNotificationSink(undefined)
+    h.scheduler.stop()
+  }
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { setNotificationSink, type Notification } from '../../../src/core/notifications.ts'
 import { loadCertificate } from '../../../src/tls/certificate.ts'
 import { validityProblems, ValidityMonitor } from '../../../src/tls/validity.ts'
 import { makeCert } from '../../helpers/certs.ts'
@@ -34,7 +35,29 @@ test('validityProblems reports expired, expiring and not-yet-valid certificates'
     ['buffered', 'expiring'],
     ['future', 'not-yet-valid'],
   ])
-  const monitor = new ValidityMonitor(() => certs)
-  assert.equal(monitor.checkAll().length, 4)
-  assert.equal(monitor.checkNew().length, 0, 'already checked')
+  const sent: Notification[] = []
+  setNotificationSink((n) => sent.push(n))
+  try {
+    const monitor = new ValidityMonitor(() => certs)
+    assert.equal(monitor.checkAll().length, 4)
+    assert.equal(monitor.checkNew().length, 0, 'already checked')
+    // One notification for the whole check, an error because one certificate has expired.
+    assert.equal(sent.length, 1)
+    assert.equal(sent[0]?.category, 'tls_validity')
+    assert.equal(sent[0]?.level, 'error')
+    const lines = sent[0]?.message.split('\n') ?? []
+    assert.equal(lines.length, 4)
+    assert.equal(lines[0], 'certificate expired expired (2020-01-02T00:00:00.000Z)')
+    assert.match(lines[1] ?? '', /^certificate soon expires in 2 days \(/)
+    assert.equal(lines[3], 'certificate future is not yet valid')
+
+    const onlyExpiring = new ValidityMonitor(() => certs.slice(1, 3))
+    onlyExpiring.checkAll()
+    assert.equal(sent.length, 2)
+    assert.equal(sent[1]?.level, 'warn', 'nothing has expired yet')
+    new ValidityMonitor(() => certs.slice(2, 3)).checkAll()
+    assert.equal(sent.length, 2, 'no notification when every certificate is fine')
+  } finally {
+    setNotificationSink(undefined)
+  }
 })
