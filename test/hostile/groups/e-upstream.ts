@@ -3,8 +3,11 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { eventually } from '../../helpers/eventually.ts'
+import { tables } from '../../helpers/spec.ts'
+import { startUpstream } from '../../helpers/upstreams.ts'
+import { startWebhookReceiver } from '../../helpers/webhook.ts'
 import { canary, type HostileEnv } from '../helpers/env.ts'
-import { fdCount } from '../helpers/proxy.ts'
+import { fdCount, spawnProxy } from '../helpers/proxy.ts'
 import { openSocket, raw, rawOn, type RawResult } from '../helpers/raw.ts'
 import { skipRow, tally } from '../helpers/tally.ts'
 
@@ -209,11 +212,73 @@ export function groupE(env: () => HostileEnv): void {
       tally('E13')
     })
 
-    test(
-      'E14 health-check flapping',
-      { skip: skipRow('E14', 'hysteresis is unit-tested in test/unit/upstream') },
-      () => {},
-    )
+    // Catalogue E14: with Pingap's defaults (failure = 2, success = 1) a health endpoint that
+    // alternates 200/500 never fails twice in a row, so the backend never flips: no thrash, no
+    // notification. Each answer takes longer than the check period: checks still never overlap.
+    test('E14 health-check flapping: no flip, no notification, no overlapping checks', async () => {
+      const e = env()
+      let checks = 0
+      let inflight = 0
+      let maxInflight = 0
+      const flapping = await startUpstream((req, res) => {
+        req.resume()
+        if (req.url !== '/health') return void res.end('served')
+        const status = checks++ % 2 === 0 ? 200 : 500
+        inflight++
+        maxInflight = Math.max(maxInflight, inflight)
+        setTimeout(() => {
+          inflight--
+          res.statusCode = status
+          res.end()
+        }, 150)
+      }, 'flapping')
+      const hook = await startWebhookReceiver()
+      const proxy = await spawnProxy(
+        {
+          'basic.toml':
+            `[basic]\nwebhook = "${hook.url}"\n` +
+            'webhook_notifications = ["backend_status", "upstream_status"]\n',
+          'servers.toml': tables('servers', {
+            web: { addr: '127.0.0.1:0', locations: ['flap'] },
+          }),
+          'locations.toml': tables('locations', { flap: { upstream: 'flapping' } }),
+          'upstreams.toml': tables('upstreams', {
+            flapping: {
+              addrs: [flapping.addr],
+              health_check: 'http://flap.test/health?check_frequency=100ms',
+            },
+          }),
+        },
+        { waitFor: ['web'] },
+      )
+      try {
+        const port = proxy.ports.get('web') ?? 0
+        const statuses: number[] = []
+        await eventually(
+          async () => {
+            const res = await raw(port, get('/x', 'flap.test'), { responses: 1 })
+            statuses.push(res.statuses[0] ?? 0)
+            assert.ok(checks >= 20, `${checks} checks so far`)
+          },
+          20_000,
+          100,
+        )
+        assert.ok(
+          statuses.every((s) => s === 200),
+          `requests refused: ${statuses.join(',')}`,
+        )
+        const flips = proxy.logs.filter((l) => /^backend became/.test(String(l['msg'])))
+        assert.deepEqual(flips, [], 'the backend flipped')
+        assert.deepEqual(hook.received, [], 'notifications were sent')
+        assert.equal(maxInflight, 1, 'health checks overlapped')
+      } finally {
+        await proxy.stop()
+        await hook.close()
+        await flapping.close()
+      }
+      await canary(e)
+      tally('E14', 3)
+    })
 
     test('E15 hung health endpoint: checks time out without piling up', async () => {
       const e = env()
