@@ -54,6 +54,11 @@ export interface RequestContext {
   readonly serverPort: number
   /** Client IP after `basic.trusted_proxies` (spec §6.3, decisions §7). */
   readonly clientIp: string
+  /**
+   * The socket peer is in `basic.trusted_proxies`: only then are the forwarding headers it
+   * sent (X-Forwarded-Host/-Proto/-Port, X-Real-IP, Forwarded) passed on to the upstream.
+   */
+  readonly peerTrusted: boolean
   /** Name of the matched location ('' when none matched). */
   location: string
   /** Named captures of host, path and rewrite regexes. */

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import type { BlockList } from 'node:net'
 import type { RequestContext, UpstreamTimings } from '../core/context.ts'
-import { resolveClientIp } from '../runtime/client-ip.ts'
+import { peerIsTrusted, resolveClientIp } from '../runtime/client-ip.ts'
 
 /** Per-connection facts, computed once per socket and cached on it. */
 interface ConnectionInfo {
@@ -95,6 +95,8 @@ export function newContext(
       policy.trustedProxies === undefined
         ? conn.remoteAddr
         : resolveClientIp(policy.trustedProxies, conn.remoteAddr, req.headers),
+    peerTrusted:
+      policy.trustedProxies !== undefined && peerIsTrusted(policy.trustedProxies, conn.remoteAddr),
     location: '',
     variables: undefined,
     upstreamOverride: undefined,

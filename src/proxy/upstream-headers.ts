@@ -9,20 +9,37 @@ import type { HeaderRules } from '../runtime/snapshot.ts'
 
 export type UpstreamHeaders = Record<string, string | string[]>
 
+const NEVER = 1
+const UNLESS_TRUSTED = 2
+
 /**
- * Never forwarded. `expect` is answered by Node itself (100-continue) and undici refuses it;
+ * Client headers not copied to the upstream request, in one map so the copy loop looks each
+ * name up once.
+ *
+ * NEVER: hop-by-hop. `expect` is answered by Node itself (100-continue) and undici refuses it;
  * `host` is forwarded unchanged, as Pingap does, unless a rule overrides it.
+ *
+ * UNLESS_TRUSTED: what a client says about the original request (its host, scheme, port, IP).
+ * Backends build absolute URLs and make access decisions from them; from a peer that is not in
+ * `basic.trusted_proxies` they are lies at worst, and a cached response built from them would
+ * be served to everyone (hostile-catalogue I3). `X-Forwarded-For` is kept: the proxy appends
+ * the peer, and its rightmost entry is the one that counts.
  */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'http2-settings',
-  'expect',
+const NOT_COPIED = new Map<string, number>([
+  ['connection', NEVER],
+  ['keep-alive', NEVER],
+  ['proxy-connection', NEVER],
+  ['transfer-encoding', NEVER],
+  ['te', NEVER],
+  ['trailer', NEVER],
+  ['upgrade', NEVER],
+  ['http2-settings', NEVER],
+  ['expect', NEVER],
+  ['x-forwarded-host', UNLESS_TRUSTED],
+  ['x-forwarded-proto', UNLESS_TRUSTED],
+  ['x-forwarded-port', UNLESS_TRUSTED],
+  ['x-real-ip', UNLESS_TRUSTED],
+  ['forwarded', UNLESS_TRUSTED],
 ])
 
 function isGrpc(contentType: string | undefined): boolean {
@@ -107,8 +124,11 @@ export function buildUpstreamHeaders(
   const source = ctx.headers
   const extra = connectionTokens(source)
   const headers: UpstreamHeaders = {}
+  const kept = ctx.peerTrusted ? UNLESS_TRUSTED : 0
   for (const name in source) {
-    if (HOP_BY_HOP.has(name) || extra?.has(name) === true || isAlias(name)) continue
+    const rule = NOT_COPIED.get(name)
+    if ((rule !== undefined && rule !== kept) || extra?.has(name) === true || isAlias(name))
+      continue
     // HTTP/2 pseudo-headers (`:path`, `:authority`…) are never forwarded as fields.
     if (name.charCodeAt(0) === 58 /* : */) continue
     const value = source[name]

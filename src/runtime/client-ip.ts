@@ -36,7 +36,8 @@ export function buildTrustedProxies(
   return list
 }
 
-function peerIsTrusted(list: BlockList, peer: string): boolean {
+/** True when `peer` (the socket's address, IPv4-mapped or not) is in `list`. */
+export function peerIsTrusted(list: BlockList, peer: string): boolean {
   if (peer.startsWith('::ffff:')) {
     const v4 = peer.slice(7)
     if (isIP(v4) === 4 && list.check(v4, 'ipv4')) return true

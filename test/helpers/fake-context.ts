@@ -28,6 +28,7 @@ export function fakeContext(overrides: Partial<Writable<RequestContext>> = {}): 
     serverAddr: '127.0.0.1',
     serverPort: 8080,
     clientIp: '192.0.2.10',
+    peerTrusted: false,
     location: '',
     variables: undefined,
     upstreamOverride: undefined,

@@ -2,9 +2,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { expectOneThenCanary } from '../helpers/checks.ts'
+import { tables } from '../../helpers/spec.ts'
+import { startUpstream } from '../../helpers/upstreams.ts'
 import { canary, type HostileEnv } from '../helpers/env.ts'
+import { spawnProxy } from '../helpers/proxy.ts'
 import { raw } from '../helpers/raw.ts'
-import { skipRow, tally } from '../helpers/tally.ts'
+import { tally } from '../helpers/tally.ts'
 
 function get(path: string, host: string, extra = ''): string {
   return `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n`
@@ -44,16 +47,56 @@ export function groupI(env: () => HostileEnv): void {
       tally('I2')
     })
 
-    test(
-      'I3 unkeyed-header poisoning',
-      {
-        skip: skipRow(
-          'I3',
-          'needs an upstream that reflects X-Forwarded-Host; F3 proves it is overwritten',
-        ),
-      },
-      () => {},
-    )
+    // Catalogue I3: a backend that builds its answer from X-Forwarded-Host (absolute links,
+    // redirects) behind a cache. A client that is not a trusted proxy cannot choose that value,
+    // so the cached answer is the same for everyone.
+    test('I3 unkeyed forwarding headers from a client never reach a cached answer', async () => {
+      const e = env()
+      const reflecting = await startUpstream((req, res) => {
+        req.resume()
+        res.setHeader('cache-control', 'max-age=60')
+        const seen = ['x-forwarded-host', 'x-forwarded-proto', 'forwarded', 'x-real-ip']
+          .map((h) => `${h}=${String(req.headers[h] ?? '')}`)
+          .join(' ')
+        res.end(`page for ${seen}`)
+      }, 'reflecting')
+      const proxy = await spawnProxy(
+        {
+          'servers.toml': tables('servers', { web: { addr: '127.0.0.1:0', locations: ['c'] } }),
+          'locations.toml': tables('locations', {
+            c: { upstream: 'reflecting', plugins: ['pageCache'] },
+          }),
+          'upstreams.toml': tables('upstreams', { reflecting: { addrs: [reflecting.addr] } }),
+          'plugins.toml': tables('plugins', {
+            pageCache: { category: 'cache', namespace: 'i3' },
+          }),
+        },
+        { waitFor: ['web'] },
+      )
+      try {
+        const port = proxy.ports.get('web') ?? 0
+        const attack = await raw(
+          port,
+          get(
+            '/i3',
+            'shop.test',
+            'X-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\n' +
+              'Forwarded: host=evil.example;proto=https\r\nX-Real-IP: 10.6.6.6\r\n',
+          ),
+          { responses: 1 },
+        )
+        const victim = await raw(port, get('/i3', 'shop.test'), { responses: 1 })
+        const clean = 'page for x-forwarded-host= x-forwarded-proto= forwarded= x-real-ip='
+        assert.equal(attack.responses[0]?.body.toString(), clean)
+        assert.equal(victim.responses[0]?.body.toString(), clean)
+        assert.equal(reflecting.seen.length, 1, 'the second request was not a cache hit')
+      } finally {
+        await proxy.stop()
+        await reflecting.close()
+      }
+      await canary(e)
+      tally('I3', 4)
+    })
 
     test('I4 requests with Authorization are not served from the cache', async () => {
       const e = env()
