@@ -28,8 +28,9 @@ const DIRECTORY_TIMEOUT_MS = 15_000
 function networkReason(err: unknown): string {
   const cause = err instanceof Error ? (err.cause ?? err) : err
   if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code
-    return code !== undefined ? `${code} (${cause.message})` : cause.message
+    // DOMException (the timeout) has a numeric legacy `code`; only errno strings help here.
+    const code: unknown = (cause as { code?: unknown }).code
+    return typeof code === 'string' ? `${code} (${cause.message})` : cause.message
   }
   return String(cause)
 }
@@ -39,10 +40,10 @@ function networkReason(err: unknown): string {
  * once with the reason, instead of after acme-client's five connection retries (75 s), which
  * end in an error that names nothing (a TypeError from its retry interceptor).
  */
-export async function checkDirectory(url: string): Promise<void> {
+export async function checkDirectory(url: string, timeoutMs = DIRECTORY_TIMEOUT_MS): Promise<void> {
   let res: Response
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(DIRECTORY_TIMEOUT_MS) })
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
   } catch (err) {
     throw new Error(`the ACME directory ${url} cannot be reached: ${networkReason(err)}`)
   }
@@ -57,12 +58,9 @@ export async function checkDirectory(url: string): Promise<void> {
  */
 export function clearOrderError(err: unknown): unknown {
   if (err instanceof TypeError && /reading 'config'/.test(err.message)) {
-    return new Error(
-      'the ACME server stopped answering during the order (connection retries exhausted)',
-      {
-        cause: err,
-      },
-    )
+    const message =
+      'the ACME server stopped answering during the order (connection retries exhausted)'
+    return new Error(message, { cause: err })
   }
   return err
 }

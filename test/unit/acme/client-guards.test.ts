@@ -54,6 +54,21 @@ test('checkDirectory names the status of a CA that answers with an error', async
   }
 })
 
+test('checkDirectory gives up on a CA that accepts the connection but never answers', async () => {
+  const server = createServer(() => undefined).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  try {
+    const { port } = server.address() as AddressInfo
+    await assert.rejects(
+      checkDirectory(`http://127.0.0.1:${port}/dir`, 200),
+      /cannot be reached: The operation was aborted due to timeout$/,
+    )
+  } finally {
+    server.closeAllConnections()
+    server.close()
+  }
+})
+
 test("clearOrderError explains acme-client's TypeError and keeps every other error", () => {
   const typeError = new TypeError("Cannot read properties of undefined (reading 'config')")
   const cleared = clearOrderError(typeError) as Error
