@@ -109,11 +109,15 @@ export class Observability {
   /** Pipeline outcomes → `reload_config`, `diff_config`, `reload_config_fail` and metrics. */
   readonly pipelineEvents: PipelineEvents = {
     applied: (version: ConfigVersion, previous: PingapConfig | undefined) => {
+      // Comparing every changed item costs ~10 µs each (100 ms when 10,000 locations change),
+      // on the thread that serves: only when a webhook will carry the result.
+      const wantsDiff = this.notifier.wants('diff_config')
+      if (!wantsDiff && !this.notifier.wants('reload_config')) return
       try {
         const changes = configChanges(previous, version.config, version.changes)
         const message = reloadMessage(version.number, changes)
         emitNotification({ category: 'reload_config', level: 'info', message })
-        if (changes.length > 0) {
+        if (wantsDiff && changes.length > 0) {
           emitNotification({
             category: 'diff_config',
             level: 'info',

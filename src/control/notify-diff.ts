@@ -56,7 +56,9 @@ function named(changes: readonly string[]): Map<string, string[]> {
     const id = /^[+~-]/.test(change) ? change.slice(1) : change
     const dot = id.indexOf('.')
     const [category, name] = dot < 0 ? [id, id] : [id.slice(0, dot), id.slice(dot + 1)]
-    out.set(category, [...(out.get(category) ?? []), name])
+    const list = out.get(category)
+    if (list === undefined) out.set(category, [name])
+    else list.push(name)
   }
   for (const list of out.values()) list.sort()
   return out

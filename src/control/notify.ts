@@ -73,6 +73,11 @@ export class Notifier {
     setNotificationSink((n) => this.notify(n))
   }
 
+  /** True when `category` is delivered, so callers can skip building a message nobody gets. */
+  wants(category: NotificationCategory): boolean {
+    return this.#target?.categories.has(category) === true
+  }
+
   /** Queues `n` when its category is enabled; never blocks, never throws. */
   notify(n: Notification): void {
     const target = this.#target

@@ -73,6 +73,16 @@ export function errorMessages(err: unknown): string[] {
   return [err instanceof Error ? err.message : String(err)]
 }
 
+/** Changes listed in the `config applied` log line; past this, a count (one line, not 200 KB). */
+const LOGGED_CHANGES = 100
+
+/** A version's change list for the log: whole up to LOGGED_CHANGES, then `… and N more`. */
+export function loggedChanges(changes: readonly string[]): readonly string[] {
+  if (changes.length <= LOGGED_CHANGES) return changes
+  const more = changes.length - LOGGED_CHANGES
+  return [...changes.slice(0, LOGGED_CHANGES), `… and ${more} more`]
+}
+
 export class ConfigPipeline {
   readonly #deps: PipelineDeps
   readonly #preparer: ConfigPreparer
@@ -190,7 +200,11 @@ export class ConfigPipeline {
     await setImmediate()
     const version = this.#deps.versions.record(config, source, { base: current, delta })
     this.#lastRejection = undefined
-    log.info('config applied', { version: version.number, source, changes: version.changes })
+    log.info('config applied', {
+      version: version.number,
+      source,
+      changes: loggedChanges(version.changes),
+    })
     for (const l of this.#listeners()) l.applied?.(version, current?.config)
     return { status: 'applied', version: version.number, changes: version.changes }
   }

@@ -90,6 +90,16 @@ describe('Notifier', () => {
     )
   })
 
+  test('wants() answers per category, and nothing before a webhook is configured', () => {
+    const notifier = new Notifier()
+    assert.equal(notifier.wants('backend_status'), false)
+    notifier.configure(basic())
+    assert.equal(notifier.wants('backend_status'), true)
+    assert.equal(notifier.wants('reload_config'), false)
+    notifier.configure(basic({ webhook: '' }))
+    assert.equal(notifier.wants('backend_status'), false)
+  })
+
   test('a full queue drops the oldest and notify never blocks', async () => {
     let release: () => void = () => undefined
     const gate = new Promise<void>((r) => (release = r))
