@@ -197,7 +197,11 @@ export class App {
 
   async #publish(version: ConfigVersion, loaded: PublishedFrom): Promise<void> {
     checkObservability(version.config)
-    const result = this.runtime.apply(version.config, version.number, buildHints(version, loaded))
+    const result = await this.runtime.applyInSlices(
+      version.config,
+      version.number,
+      buildHints(version, loaded),
+    )
     if (!result.changed) return
     configureLogger({
       level: version.config.basic.log_level,

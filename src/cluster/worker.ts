@@ -156,30 +156,48 @@ class DataPlaneWorker {
     }
   }
 
-  /** Builds and swaps; opening listeners is the only async part, queued in version order. */
+  /**
+   * Builds and swaps. The first version is built at once (nothing serves yet); later ones are
+   * built in slices (Runtime.applyInSlices) so the old version keeps answering meanwhile. Every
+   * step after the first build is queued, so versions apply in the order they came.
+   */
   #apply(message: ConfigMessage, config: PingapConfig): void {
     if (this.#draining !== undefined) return
     const { version } = message
     const sources = new Map(message.sources.map(([item, file]) => [item, file] as const))
-    const started = cpuMs()
-    try {
-      if (this.#runtime === undefined) {
-        this.#runtime = Runtime.create(
-          this.#options.buildDeps({ raw: {}, sources }),
-          config,
-          version,
-        )
-        this.#listeners = new Listeners(this.#runtime, this.#observer)
-      } else {
-        this.#runtime.apply(config, version, { sources })
-      }
-    } catch (err) {
-      this.#reject(version, err)
-      if (this.#listeners === undefined) this.#exit(1)
+    const runtime = this.#runtime
+    if (runtime !== undefined) {
+      this.#queue = this.#queue.then(async () => {
+        if (this.#draining !== undefined) return
+        const started = cpuMs()
+        try {
+          await runtime.applyInSlices(config, version, { sources })
+        } catch (err) {
+          this.#reject(version, err)
+          return
+        }
+        this.#built(message, config, started)
+      })
       return
     }
-    applyHealth(this.#runtime, message.health)
-    // The two event-loop blocks a reload costs this worker (bench/scale.ts reads them).
+    const started = cpuMs()
+    try {
+      this.#runtime = Runtime.create(this.#options.buildDeps({ raw: {}, sources }), config, version)
+      this.#listeners = new Listeners(this.#runtime, this.#observer)
+    } catch (err) {
+      this.#reject(version, err)
+      this.#exit(1)
+      return
+    }
+    this.#built(message, config, started)
+  }
+
+  /** After a build: health states, the log, then (queued) the listeners and the reply. */
+  #built(message: ConfigMessage, config: PingapConfig, started: number): void {
+    const { version } = message
+    if (this.#runtime !== undefined) applyHealth(this.#runtime, message.health)
+    // What a reload costs this worker (bench/scale.ts reads them); a sliced build's CPU also
+    // counts the requests served between its slices.
     log.debug('version built', {
       version,
       decodeCpuMs: Math.round(this.#decodeMs),

@@ -232,13 +232,46 @@ function attributed<T>(sources: SourceMap | undefined, item: string, fn: () => T
   }
 }
 
-/** Builds the snapshot for `config`; throws ConfigErrors listing every problem found. */
+/** Builds the snapshot for `config` at once; throws ConfigErrors listing every problem found. */
 export function buildSnapshot(
   config: PingapConfig,
   previous: Snapshot | undefined,
   version: number,
   deps: BuildDeps,
 ): Snapshot {
+  const steps = snapshotSteps(config, previous, version, deps)
+  for (;;) {
+    const step = steps.next()
+    if (step.done === true) return step.value
+  }
+}
+
+/**
+ * buildSnapshot(), giving the event loop back between slices of locations (setImmediate), so
+ * requests keep being served while a large reload builds. The previous snapshot serves until
+ * the new one is complete, as with buildSnapshot().
+ */
+export async function buildSnapshotInSlices(
+  config: PingapConfig,
+  previous: Snapshot | undefined,
+  version: number,
+  deps: BuildDeps,
+): Promise<Snapshot> {
+  const steps = snapshotSteps(config, previous, version, deps)
+  for (;;) {
+    const step = steps.next()
+    if (step.done === true) return step.value
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+}
+
+/** The build itself; it yields between slices of locations (build-locations.ts). */
+function* snapshotSteps(
+  config: PingapConfig,
+  previous: Snapshot | undefined,
+  version: number,
+  deps: BuildDeps,
+): Generator<void, Snapshot> {
   const errors: ConfigError[] = []
   const collect = <T>(item: string, fn: () => T): T | undefined => {
     try {
@@ -252,7 +285,13 @@ export function buildSnapshot(
   }
   const plugins = collect('plugins', () => buildPlugins(config, previous, deps)) ?? new Map()
   const built = collect('upstreams', () => buildUpstreams(config, previous))
-  const { locations, changed } = buildLocations(config, plugins, previous, collect, deps.changes)
+  const { locations, changed } = yield* buildLocations(
+    config,
+    plugins,
+    previous,
+    collect,
+    deps.changes,
+  )
   const servers = new Map<string, ServerRuntime>()
   for (const [name, conf] of Object.entries(config.servers)) {
     const server = collect(`servers.${name}`, () => {

@@ -6,7 +6,7 @@
 import type { PingapConfig } from '../config/types.ts'
 import type { Plugin } from '../plugins/types.ts'
 import type { Upstream } from '../upstream/types.ts'
-import { buildSnapshot, type BuildDeps } from './build.ts'
+import { buildSnapshot, buildSnapshotInSlices, type BuildDeps } from './build.ts'
 import type { Snapshot } from './snapshot.ts'
 
 export interface ApplyResult {
@@ -24,9 +24,14 @@ function components(snapshot: Snapshot): Set<Component> {
   return new Set<Component>([...snapshot.upstreams.values(), ...snapshot.plugins.values()])
 }
 
+function unchanged(current: Snapshot): ApplyResult {
+  return { changed: false, version: current.version, added: [], dropped: [] }
+}
+
 export class Runtime {
   readonly #deps: BuildDeps
   #current: Snapshot
+  #applying: Promise<unknown> = Promise.resolve()
 
   constructor(deps: BuildDeps, initial: Snapshot) {
     this.#deps = deps
@@ -47,10 +52,34 @@ export class Runtime {
   /** Builds and swaps in `config`. Throws (keeping the old snapshot) when the build fails. */
   apply(config: PingapConfig, version: number, deps: Partial<BuildDeps> = {}): ApplyResult {
     const prev = this.#current
-    if (config.hash === prev.config.hash) {
-      return { changed: false, version: prev.version, added: [], dropped: [] }
-    }
-    const next = buildSnapshot(config, prev, version, { ...this.#deps, ...deps })
+    if (config.hash === prev.config.hash) return unchanged(prev)
+    return this.#swap(prev, buildSnapshot(config, prev, version, { ...this.#deps, ...deps }))
+  }
+
+  /**
+   * apply() with the build sliced across event-loop turns (buildSnapshotInSlices): what a
+   * serving process uses, so a reload that rebuilds thousands of locations does not stall
+   * requests for the whole build. Calls run one after the other.
+   */
+  applyInSlices(
+    config: PingapConfig,
+    version: number,
+    deps: Partial<BuildDeps> = {},
+  ): Promise<ApplyResult> {
+    const run = this.#applying.then(async () => {
+      const prev = this.#current
+      if (config.hash === prev.config.hash) return unchanged(prev)
+      const next = await buildSnapshotInSlices(config, prev, version, { ...this.#deps, ...deps })
+      // A synchronous apply() swapped meanwhile: build again on top of what serves now.
+      if (this.#current !== prev) return this.apply(config, version, deps)
+      return this.#swap(prev, next)
+    })
+    this.#applying = run.catch(() => undefined)
+    return run
+  }
+
+  #swap(prev: Snapshot, next: Snapshot): ApplyResult {
+    const version = next.version
     const before = components(prev)
     const after = components(next)
     for (const component of after) if (!before.has(component)) component.start?.()
