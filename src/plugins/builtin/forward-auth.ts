@@ -121,9 +121,13 @@ async function check(
   })
   if (res.statusCode >= 200 && res.statusCode < 300) {
     await res.body.dump()
+    // A header the auth service may set is the auth service's alone: the client's own value
+    // goes even when the answer has none, or `X-User: admin` from the client would reach the
+    // upstream as if it had been vouched for (hostile-catalogue F7; Pingap keeps it).
     for (const name of conf.addHeaders) {
       const value = res.headers[name]
       if (value !== undefined) ctx.headers[name] = value
+      else if (ctx.headers[name] !== undefined) delete ctx.headers[name]
     }
     return undefined
   }

@@ -2,11 +2,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { tables } from '../../helpers/spec.ts'
+import { startUpstream } from '../../helpers/upstreams.ts'
 import { canary, NEVER_DOWN, type HostileEnv } from '../helpers/env.ts'
 import { spawnProxy } from '../helpers/proxy.ts'
 import { openSocket, raw, rawOn, type RawResult } from '../helpers/raw.ts'
 import type { RecordedRequest } from '../helpers/recorder.ts'
-import { skipRow, tally } from '../helpers/tally.ts'
+import { tally } from '../helpers/tally.ts'
 
 /** Sends one request and returns what the recorder received for it. */
 async function forwarded(e: HostileEnv, payload: string): Promise<RecordedRequest> {
@@ -173,11 +174,60 @@ export function groupF(env: () => HostileEnv): void {
       tally('F6', 3)
     })
 
-    test(
-      'F7 spoofed identity headers',
-      { skip: skipRow('F7', 'no built plugin sets identity headers') },
-      () => {},
-    )
+    // Catalogue F7: forward_auth copies `add_headers` from the auth service's answer onto the
+    // upstream request; a client that sends those headers itself must not get them through,
+    // whether or not the auth service sets them.
+    test('F7 spoofed identity headers: only the auth service sets them', async () => {
+      const e = env()
+      const auth = await startUpstream((req, res) => {
+        req.resume()
+        if (req.headers['authorization'] === 'Bearer alice') res.setHeader('x-user', 'alice')
+        res.end('ok')
+      }, 'auth')
+      const proxy = await spawnProxy(
+        {
+          'servers.toml': tables('servers', { web: { addr: '127.0.0.1:0', locations: ['app'] } }),
+          'locations.toml': tables('locations', {
+            app: { upstream: 'rec', plugins: ['authService'] },
+          }),
+          'upstreams.toml': tables('upstreams', {
+            rec: { addrs: [e.rec.addr], health_check: NEVER_DOWN },
+          }),
+          'plugins.toml': tables('plugins', {
+            authService: {
+              category: 'forward_auth',
+              auth_url: `http://${auth.addr}/check`,
+              add_headers: ['X-User'],
+            },
+          }),
+        },
+        { waitFor: ['web'] },
+      )
+      try {
+        const port = proxy.ports.get('web') ?? 0
+        const send = async (extra: string): Promise<string | undefined> => {
+          const mark = e.rec.mark()
+          const res = await raw(
+            port,
+            `GET /f7 HTTP/1.1\r\nHost: f7.test\r\nX-User: admin\r\n${extra}\r\n`,
+            { responses: 1 },
+          )
+          assert.equal(res.statuses[0], 200, res.text.slice(0, 200))
+          const sent = e.rec.since(mark).requests.find((r) => r.target === '/f7')
+          assert.ok(sent !== undefined, 'nothing reached the upstream')
+          const values = sent.rawHeaders.filter(([n]) => n.toLowerCase() === 'x-user')
+          assert.ok(values.length <= 1, `several X-User headers: ${JSON.stringify(values)}`)
+          return values[0]?.[1]
+        }
+        assert.equal(await send(''), undefined, "the client's X-User reached the upstream")
+        assert.equal(await send('Authorization: Bearer alice\r\n'), 'alice')
+      } finally {
+        await proxy.stop()
+        await auth.close()
+      }
+      await canary(e)
+      tally('F7', 2)
+    })
 
     test('F8 Expect: 100 only when the body is wanted; 417 for others; ignored in HTTP/1.0', async () => {
       const e = env()
