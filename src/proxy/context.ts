@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import type { BlockList } from 'node:net'
 import type { RequestContext, UpstreamTimings } from '../core/context.ts'
-import { peerIsTrusted, resolveClientIp } from '../runtime/client-ip.ts'
+import { forwardedClientIp, peerIsTrusted } from '../runtime/client-ip.ts'
 
 /** Per-connection facts, computed once per socket and cached on it. */
 interface ConnectionInfo {
@@ -73,6 +73,8 @@ export function newContext(
   const conn = connectionInfo(req.socket)
   conn.requests++
   const upstreamTimings: UpstreamTimings = {}
+  const trusted = policy.trustedProxies
+  const peerTrusted = trusted !== undefined && peerIsTrusted(trusted, conn.remoteAddr)
   return {
     req,
     startTime: performance.now(),
@@ -92,11 +94,10 @@ export function newContext(
     serverAddr: conn.serverAddr,
     serverPort: conn.serverPort,
     clientIp:
-      policy.trustedProxies === undefined
-        ? conn.remoteAddr
-        : resolveClientIp(policy.trustedProxies, conn.remoteAddr, req.headers),
-    peerTrusted:
-      policy.trustedProxies !== undefined && peerIsTrusted(policy.trustedProxies, conn.remoteAddr),
+      peerTrusted && trusted !== undefined
+        ? forwardedClientIp(trusted, conn.remoteAddr, req.headers)
+        : conn.remoteAddr,
+    peerTrusted,
     location: '',
     variables: undefined,
     upstreamOverride: undefined,

@@ -83,6 +83,15 @@ export function resolveClientIp(
   headers: IncomingHttpHeaders,
 ): string {
   if (trusted === undefined || !peerIsTrusted(trusted, peer)) return peer
+  return forwardedClientIp(trusted, peer, headers)
+}
+
+/** resolveClientIp() for a peer already known to be trusted (the request path checks once). */
+export function forwardedClientIp(
+  trusted: BlockList,
+  peer: string,
+  headers: IncomingHttpHeaders,
+): string {
   const xff = headers['x-forwarded-for']
   if (typeof xff === 'string' && xff !== '') {
     const client = clientOfChain(trusted, xff)

@@ -11,7 +11,12 @@ export {
 export { readPemSource } from './pem-source.ts'
 export { buildSniStore, EMPTY_SNI_STORE, SniStore, type DefaultKeyPair } from './sni-store.ts'
 export { parseTlsVersion, serverTlsSettings, type ServerTlsSettings } from './server-options.ts'
-export { logValidity, validityProblems, ValidityMonitor, type ValidityProblem } from './validity.ts'
+export {
+  reportValidity,
+  validityProblems,
+  ValidityMonitor,
+  type ValidityProblem,
+} from './validity.ts'
 export {
   acmeDirectory,
   acmeSettings,

@@ -52,7 +52,7 @@ function describeProblem(p: ValidityProblem): string {
  * Logs the problems of `certificates` and sends one `tls_validity` notification for all of
  * them; returns them (for tests and the admin status).
  */
-export function logValidity(certificates: readonly LoadedCertificate[]): ValidityProblem[] {
+export function reportValidity(certificates: readonly LoadedCertificate[]): ValidityProblem[] {
   const problems = validityProblems(certificates)
   for (const p of problems) {
     log.warn(`certificate ${p.name} ${p.state === 'expiring' ? 'will expire soon' : p.state}`, {
@@ -95,14 +95,14 @@ export class ValidityMonitor {
   checkAll(): ValidityProblem[] {
     const certs = this.#current()
     for (const c of certs) this.#checked.add(c)
-    return logValidity(certs)
+    return reportValidity(certs)
   }
 
   /** Checks only certificates not seen before (after a reload). */
   checkNew(): ValidityProblem[] {
     const fresh = this.#current().filter((c) => !this.#checked.has(c))
     for (const c of fresh) this.#checked.add(c)
-    return logValidity(fresh)
+    return reportValidity(fresh)
   }
 
   stop(): void {
